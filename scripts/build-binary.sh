@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds dist/pause: the C helper (build/libpause-helper.so), then the Bun
+# executable that embeds it. Never strip the result: the program lives in
+# the executable's .bun section.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CC=${CC:-gcc}
+OUT=${OUT:-dist/pause}
+# The runtime the executable is made from: by default the one running the
+# build; the image build passes the baseline x64 or the aarch64 runtime.
+RUNTIME=${RUNTIME:-}
+
+version=$(node -p 'require("./package.json").version')
+if revision=$(git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null); then
+  version="$version-g$revision"
+fi
+
+mkdir -p build "$(dirname "$OUT")"
+echo "helper: $CC -> build/libpause-helper.so"
+"$CC" -std=c11 -Os -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
+  -Wl,-z,relro,-z,now -Wl,--build-id=none -s \
+  -o build/libpause-helper.so c/pause-helper.c
+
+echo "binary: pause.ts v$version -> $OUT${RUNTIME:+ (runtime $RUNTIME)}"
+bun build --compile src/main.ts --outfile "$OUT" \
+  --define "PAUSE_VERSION=\"$version\"" \
+  ${RUNTIME:+--compile-executable-path "$RUNTIME"} >/dev/null
+ls -l "$OUT"
+if [ -z "$RUNTIME" ]; then "$OUT" -v; fi # a foreign runtime may not run here

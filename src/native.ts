@@ -1,0 +1,69 @@
+// Every bun:ffi detail: loading the C helper and the one libc call needed
+// to do it.
+//
+// The helper's bytes are embedded in the executable. An embedded file that
+// is dlopen()ed directly gets written to $TMPDIR first, which fails on the
+// image's read-only root as uid 65535, so the bytes go into an anonymous
+// memory file instead and the loader opens it through /proc/self/fd.
+import { dlopen, FFIType, read, CString, type Pointer } from "bun:ffi";
+import { closeSync, readFileSync, writeSync } from "node:fs";
+import helperFile from "../build/libpause-helper.so" with { type: "file" };
+
+export interface Helper {
+  /** 0, or the exit code of the handler that could not be installed (1 INT, 2 TERM, 3 CHLD). */
+  installHandlers(): number;
+  /** Blocks in pause() for good; returns the errno that ended the wait if it ever does. */
+  waitForever(): number;
+}
+
+export class HelperLoadError extends Error {}
+
+const MFD_CLOEXEC = 1;
+
+function openLibc() {
+  return dlopen("libc.so.6", {
+    memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
+    strerror: { args: [FFIType.i32], returns: FFIType.ptr },
+  }).symbols;
+}
+
+type Libc = ReturnType<typeof openLibc>;
+
+function lastError(libc: Libc): string {
+  const errno = read.i32(libc.__errno_location() as Pointer, 0);
+  return new CString(libc.strerror(errno) as Pointer).toString();
+}
+
+function copyToMemoryFile(libc: Libc, bytes: Uint8Array): number {
+  const fd = libc.memfd_create(Buffer.from("pause-helper\0"), MFD_CLOEXEC);
+  if (fd < 0) throw new HelperLoadError(`memfd_create: ${lastError(libc)}`);
+  try {
+    for (let offset = 0; offset < bytes.length; ) {
+      offset += writeSync(fd, bytes, offset);
+    }
+  } catch (error) {
+    closeSync(fd);
+    throw new HelperLoadError(`writing the memory file: ${(error as Error).message}`);
+  }
+  return fd;
+}
+
+export function loadHelper(): Helper {
+  const libc = openLibc();
+  const fd = copyToMemoryFile(libc, readFileSync(helperFile));
+  try {
+    const { symbols } = dlopen(`/proc/self/fd/${fd}`, {
+      pause_install_handlers: { args: [], returns: FFIType.i32 },
+      pause_wait_forever: { args: [], returns: FFIType.i32 },
+    });
+    return {
+      installHandlers: () => symbols.pause_install_handlers(),
+      waitForever: () => symbols.pause_wait_forever(),
+    };
+  } catch (error) {
+    throw new HelperLoadError(`dlopen: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd); // the mapping outlives the descriptor
+  }
+}

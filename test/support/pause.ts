@@ -1,0 +1,216 @@
+// Runs dist/pause as a black box: as PID 1 of its own PID namespace or as an
+// ordinary process, watched through /proc from outside. Nothing here loads
+// the helper into the test process: its reaper would take bun's children.
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const root = join(import.meta.dir, "..", "..");
+export const PAUSE = join(root, "dist", "pause");
+const fixtureSources = join(root, "test", "fixtures");
+const fixtureBinaries = join(root, "build", "fixtures");
+
+// Found once, so that pause can be started with an empty environment.
+const UNSHARE = tool("unshare");
+const NSENTER = tool("nsenter");
+const SH = tool("sh");
+
+function tool(name: string): string {
+  const path = Bun.which(name, { PATH: `${Bun.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin` });
+  if (!path) throw new Error(`${name} is not installed`);
+  return path;
+}
+
+const SIGINT = 2;
+const SIGTERM = 15;
+const SIGCHLD = 17;
+
+/** Compiles test/fixtures/NAME.c once per test run; returns the binary's path. */
+const compiled = new Map<string, string>();
+export function fixture(name: string): string {
+  const known = compiled.get(name);
+  if (known) return known;
+  const output = join(fixtureBinaries, name);
+  const cc = Bun.spawnSync(
+    ["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", output, join(fixtureSources, `${name}.c`)],
+    { stderr: "pipe" },
+  );
+  if (cc.exitCode !== 0) throw new Error(`cannot compile fixture ${name}: ${cc.stderr.toString()}`);
+  compiled.set(name, output);
+  return output;
+}
+
+/** Polls `condition` every few milliseconds until it holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+function readProc(pid: number, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return undefined; // gone
+  }
+}
+
+function statusField(pid: number, field: string, file = "status"): string | undefined {
+  const line = readProc(pid, file)?.split("\n").find((l) => l.startsWith(`${field}:`));
+  return line?.slice(field.length + 1).trim();
+}
+
+function isPause(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === PAUSE;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether PID is pause with handlers for INT, TERM and CHLD: the helper's last step before reaping. */
+export function handlersInstalled(pid: number): boolean {
+  if (!isPause(pid)) return false; // still a wrapper, or not yet exec'd
+  const caught = statusField(pid, "SigCgt");
+  return [SIGINT, SIGTERM, SIGCHLD].every((signo) => hasBit(caught, signo));
+}
+
+export function threadsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function hasBit(hexMask: string | undefined, signo: number): boolean {
+  return hexMask !== undefined && ((BigInt(`0x${hexMask}`) >> BigInt(signo - 1)) & 1n) === 1n;
+}
+
+/** The runtime's threads (not the main one) that do not block SIGNO, with their names. */
+export function threadsAccepting(pid: number, signo: number): { tid: number; name: string }[] {
+  return threadsOf(pid)
+    .filter((tid) => tid !== pid && !hasBit(statusField(pid, "SigBlk", `task/${tid}/status`), signo))
+    .map((tid) => ({ tid, name: (readProc(pid, `task/${tid}/comm`) ?? "").trim() }));
+}
+
+/** Children of any thread of PID, zombies included. */
+export function childrenOf(pid: number): number[] {
+  return threadsOf(pid).flatMap((tid) =>
+    (readProc(pid, `task/${tid}/children`) ?? "").split(" ").filter(Boolean).map(Number),
+  );
+}
+
+export function isZombie(pid: number): boolean {
+  const stat = readProc(pid, "stat");
+  return stat !== undefined && stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+}
+
+export interface Finished {
+  exitCode: number | null;
+  signalCode: Subprocess["signalCode"];
+  stdout: string;
+  stderr: string;
+}
+
+export interface Running {
+  /** pause's pid as this test process sees it. */
+  pid: number;
+  process: Subprocess<"ignore", "pipe", "pipe">;
+  finished: Promise<Finished>;
+  /** Runs a command inside pause's PID namespace (only for `asPid1`). */
+  inNamespace(command: string[]): Promise<Finished>;
+}
+
+export interface StartOptions {
+  /** Runs pause through a wrapper, e.g. [fixture("deny"), "pause"]; PAUSE is appended. */
+  wrapper?: string[];
+  env?: Record<string, string>;
+  /** Wait for the handlers before returning (default true). */
+  ready?: boolean;
+}
+
+function collect(process: Subprocess<"ignore", "pipe", "pipe">): Promise<Finished> {
+  return Promise.all([
+    new Response(process.stdout).text(),
+    new Response(process.stderr).text(),
+    process.exited,
+  ]).then(([stdout, stderr]) => ({
+    exitCode: process.exitCode,
+    signalCode: process.signalCode,
+    stdout,
+    stderr,
+  }));
+}
+
+async function start(command: string[], pidOf: (launcher: number) => number | undefined, options: StartOptions) {
+  const process = Bun.spawn(command, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: options.env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
+  });
+  const finished = collect(process);
+  let pid: number | undefined;
+  await waitFor("pause to start", () => (pid = pidOf(process.pid)) !== undefined || process.exitCode !== null);
+  if (pid === undefined) {
+    const result = await finished;
+    throw new Error(`pause ended before it started: ${JSON.stringify(result)}`);
+  }
+  const pausePid = pid;
+  if (options.ready !== false) {
+    await waitFor("the handlers", () => handlersInstalled(pausePid) || process.exitCode !== null);
+  }
+  return { pid: pausePid, process, finished };
+}
+
+/** Starts pause as PID 1 of a new PID namespace, as a pod sandbox runs it. */
+export async function asPid1(args: string[] = [], options: StartOptions = {}): Promise<Running> {
+  const command = [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...(options.wrapper ?? []), PAUSE, ...args];
+  // unshare forks once; its only child is the namespace's PID 1.
+  const running = await start(command, (launcher) => childrenOf(launcher)[0], options);
+  return {
+    ...running,
+    inNamespace: (inside) => {
+      const entered = Bun.spawn([NSENTER, `--target=${running.pid}`, "--pid", "--mount", "--", ...inside], {
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      return collect(entered);
+    },
+  };
+}
+
+/** Starts pause as an ordinary process of this PID namespace. */
+export async function notAsPid1(args: string[] = [], options: StartOptions = {}): Promise<Running> {
+  const command = [...(options.wrapper ?? []), PAUSE, ...args];
+  const running = await start(command, (launcher) => launcher, options);
+  return {
+    ...running,
+    inNamespace: () => Promise.reject(new Error("pause is not in a namespace of its own")),
+  };
+}
+
+/** Runs pause to completion (for -v, --help and failures at start-up). */
+export async function runPause(args: string[], options: { env?: Record<string, string>; shell?: string } = {}): Promise<Finished> {
+  const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [PAUSE, ...args];
+  const process = Bun.spawn(command, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: options.env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
+  });
+  return collect(process);
+}
+
+/** Makes `count` orphans inside pause's namespace and waits until pause has reaped them all. */
+export async function leaveOrphansAndAwaitReaping(pause: Running, count: number, timeoutMs = 20_000): Promise<void> {
+  const made = await pause.inNamespace([fixture("orphans"), String(count)]);
+  if (made.exitCode !== 0) throw new Error(`orphans fixture failed: ${JSON.stringify(made)}`);
+  await waitFor(`pause to reap ${count} orphans`, () => childrenOf(pause.pid).length === 0, timeoutMs);
+}
+
+export const stopRequest = { SIGTERM, SIGINT };
