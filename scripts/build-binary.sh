@@ -10,6 +10,7 @@ OUT=${OUT:-dist/pause}
 # The runtime the executable is made from: by default the one running the
 # build; the image build passes the baseline x64 or the aarch64 runtime.
 RUNTIME=${RUNTIME:-}
+BUN=${BUN:-node_modules/.bin/bun} # the pinned one, also outside npm scripts
 
 version=$(node -p 'require("./package.json").version')
 if revision=$(git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null); then
@@ -23,8 +24,8 @@ echo "helper: $CC -> build/libpause-helper.so"
   -o build/libpause-helper.so c/pause-helper.c
 
 echo "binary: pause.ts v$version -> $OUT${RUNTIME:+ (runtime $RUNTIME)}"
-bun build --compile src/main.ts --outfile "$OUT" \
+"$BUN" build --compile src/main.ts --outfile "$OUT" \
   --define "PAUSE_VERSION=\"$version\"" \
   ${RUNTIME:+--compile-executable-path "$RUNTIME"} >/dev/null
 ls -l "$OUT"
-if [ -z "$RUNTIME" ]; then "$OUT" -v; fi # a foreign runtime may not run here
+if [ -z "$RUNTIME" ]; then timeout 10 "$OUT" -v; fi # a foreign runtime may not run here
