@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Builds the multi-arch OCI image from dist/rootfs/linux-{amd64,arm64}/, with
+# no container daemon, reproducibly (same sources -> same digests):
+#   dist/image/         OCI image layout
+#   dist/pause.oci.tar  the same layout as one archive (ctr images import,
+#                       skopeo copy oci-archive:..., podman load)
+#
+#   index.json --(ref.name pause.ts:<version>)--> image index
+#     +- linux/amd64 manifest -> config, one tar+gzip layer
+#     +- linux/arm64 manifest -> config, one tar+gzip layer
+# index.json holds a single descriptor, of the multi-arch index: containerd
+# names an image after each descriptor of index.json, so one per platform
+# there would leave the name on whichever came last.
+#
+# Written here with tar, gzip and jq rather than by umoci/buildah/skopeo:
+# umoci 0.4.7 makes one single-platform manifest per tag (no image index, no
+# platform field), buildah 1.28 needs containers-storage and stamps build
+# times, and skopeo only copies images that exist. The layout is a few JSON
+# documents and sha256-named blobs, and every byte of it is decided here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/image-metadata.sh
+
+ARCHES=(amd64 arm64)
+OCI=application/vnd.oci.image
+layout=dist/image
+work=build/image
+
+# compress_layer TAR OUT: compresses a layer; prints its media type. The one
+# place a zstd variant would change (zstd -19 --no-check -> tar+zstd).
+compress_layer() {
+  gzip -9 -n -c "$1" >"$2" # -n: no name, no mtime in the header
+  echo "$OCI.layer.v1.tar+gzip"
+}
+
+# put_blob FILE: moves FILE into the layout's blobs; prints "digest size".
+put_blob() {
+  local hex size
+  hex=$(sha256sum "$1" | cut -d' ' -f1)
+  size=$(stat -c %s "$1")
+  mv "$1" "$layout/blobs/sha256/$hex"
+  echo "sha256:$hex $size"
+}
+
+# json FILE FILTER [jq args]: writes a JSON document compact, keys sorted, no
+# trailing newline, so that its bytes (and digest) depend only on its content.
+json() {
+  local file=$1
+  shift
+  jq -n -cjS "$@" >"$file"
+}
+
+# layer_tar ROOTFS OUT: the rootfs as a tar with sorted entries, owner 0:0,
+# every mtime SOURCE_DATE_EPOCH, no atime/ctime, no "./" prefix.
+layer_tar() {
+  (cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort) |
+    tar -C "$1" --create --file "$2" --no-recursion --verbatim-files-from --files-from - \
+      --format=posix --pax-option='exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime' \
+      --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH"
+}
+
+# The org.opencontainers.image.* labels: in each config and as annotations.
+labels=$(jq -n -cS --arg version "$IMAGE_VERSION" --arg revision "$IMAGE_REVISION" \
+  --arg source "$IMAGE_SOURCE" --arg created "$IMAGE_CREATED" \
+  --arg description "$(node -p 'require("./package.json").description')" '{
+    "org.opencontainers.image.title": "pause.ts",
+    "org.opencontainers.image.description": $description,
+    "org.opencontainers.image.version": $version,
+    "org.opencontainers.image.revision": $revision,
+    "org.opencontainers.image.created": $created
+  } + if $source == "" then {} else {"org.opencontainers.image.source": $source} end')
+[[ -n $IMAGE_SOURCE ]] ||
+  echo "image: no source URL (package.json has no repository, git no origin): label omitted" >&2
+
+# image_manifest ARCH: config + layer of linux/ARCH; prints the manifest's
+# descriptor (with platform) for the index.
+image_manifest() {
+  local arch=$1 variant="" layer_type diff_id layer config manifest
+  [[ $arch == arm64 ]] && variant=v8
+  layer_tar "dist/rootfs/linux-$arch" "$work/layer-$arch.tar"
+  diff_id="sha256:$(sha256sum "$work/layer-$arch.tar" | cut -d' ' -f1)"
+  layer_type=$(compress_layer "$work/layer-$arch.tar" "$work/layer-$arch.tgz")
+  layer=$(put_blob "$work/layer-$arch.tgz")
+
+  json "$work/config" --arg arch "$arch" --arg variant "$variant" --arg created "$IMAGE_CREATED" \
+    --arg diff_id "$diff_id" --argjson labels "$labels" '{
+      created: $created, architecture: $arch, os: "linux",
+      config: {User: "65535:65535", Entrypoint: ["/pause"], WorkingDir: "/", Labels: $labels},
+      rootfs: {type: "layers", diff_ids: [$diff_id]},
+      history: [{created: $created, created_by: "scripts/build-image.sh: /pause, its loader and libraries"}]
+    } + if $variant == "" then {} else {variant: $variant} end'
+  config=$(put_blob "$work/config")
+
+  json "$work/manifest" --arg config "$config" --arg layer "$layer" --arg layer_type "$layer_type" \
+    --arg oci "$OCI" --argjson labels "$labels" '
+    def descriptor($type; $ds): ($ds | split(" ")) as [$d, $s] | {mediaType: $type, digest: $d, size: ($s | tonumber)};
+    {schemaVersion: 2, mediaType: "\($oci).manifest.v1+json",
+      config: descriptor("\($oci).config.v1+json"; $config),
+      layers: [descriptor($layer_type; $layer)],
+      annotations: $labels}'
+  manifest=$(put_blob "$work/manifest")
+
+  echo "  linux/$arch: manifest ${manifest% *}, layer ${layer% *} (${layer#* } bytes gzip, $(stat -c %s "$work/layer-$arch.tar") tar)" >&2
+  rm -f "$work/layer-$arch.tar"
+  jq -n -cS --arg m "$manifest" --arg arch "$arch" --arg variant "$variant" --arg oci "$OCI" \
+    '($m | split(" ")) as [$d, $s] | {mediaType: "\($oci).manifest.v1+json", digest: $d, size: ($s | tonumber),
+      platform: ({architecture: $arch, os: "linux"} + if $variant == "" then {} else {variant: $variant} end)}'
+}
+
+echo "image: $IMAGE_REF (revision $IMAGE_REVISION, created $IMAGE_CREATED) -> $layout"
+rm -rf "$layout" "$work"
+mkdir -p "$layout/blobs/sha256" "$work"
+manifests=$(for arch in "${ARCHES[@]}"; do image_manifest "$arch"; done | jq -cs .)
+
+json "$work/index" --argjson manifests "$manifests" --arg oci "$OCI" --argjson labels "$labels" \
+  '{schemaVersion: 2, mediaType: "\($oci).index.v1+json", manifests: $manifests, annotations: $labels}'
+index=$(put_blob "$work/index")
+
+json "$layout/index.json" --arg index "$index" --arg ref "$IMAGE_REF" --arg oci "$OCI" \
+  '($index | split(" ")) as [$d, $s] | {schemaVersion: 2, mediaType: "\($oci).index.v1+json",
+    manifests: [{mediaType: "\($oci).index.v1+json", digest: $d, size: ($s | tonumber),
+      annotations: {"org.opencontainers.image.ref.name": $ref}}]}'
+json "$layout/oci-layout" '{imageLayoutVersion: "1.0.0"}'
+find "$layout" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+
+echo "archive: dist/pause.oci.tar"
+(cd "$layout" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort) |
+  tar -C "$layout" --create --file dist/pause.oci.tar --no-recursion --verbatim-files-from --files-from - \
+    --format=posix --pax-option='exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime' \
+    --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH"
+rm -rf "$work"
+
+echo "image: $IMAGE_REF index ${index% *}"
+echo "archive: sha256:$(sha256sum dist/pause.oci.tar | cut -d' ' -f1) dist/pause.oci.tar"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the daemon-less image build (npm run image) and
+# test/arch/arm64.sh need. Idempotent: packages already installed are skipped;
+# apt-get update runs only when something is missing. Run as root.
+set -euo pipefail
+
+PKGS=(
+  gcc                   # the host helper (scripts/build-binary.sh)
+  libc6-dev             #   and its headers
+  gcc-aarch64-linux-gnu # the arm64 helper and the arm64 test fixture
+  libc6-dev-arm64-cross #   arm64 headers and static libc for the fixture
+  libc6-arm64-cross     # arm64 loader and libraries for the arm64 rootfs
+  libc6                 # amd64 loader and libraries for the amd64 rootfs
+  binutils              # readelf: an executable's loader and NEEDED libraries
+  qemu-user-static      # runs the arm64 executable on this machine
+  jq                    # writes the image's JSON documents
+  tar gzip coreutils    # layers, digests
+  util-linux            # unshare, setpriv (test/arch/arm64.sh)
+  git                   # the revision and SOURCE_DATE_EPOCH
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    echo "image-deps: $p already installed"
+  else
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) != 0 ]]; then
+    echo "image-deps: missing ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "image-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "image-deps: nothing to install"
+fi
