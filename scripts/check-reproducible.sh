@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the image a second time, from scratch, and checks that the result is
+# byte-identical to the one in dist/ (same sources -> same digests). Prints
+# "ok - ..." / "not ok - ..." lines; exits non-zero when they differ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+digests() {
+  echo "index $(jq -r '.manifests[0].digest' dist/image/index.json)"
+  echo "archive sha256:$(sha256sum dist/pause.oci.tar | cut -d' ' -f1)"
+  for arch in amd64 arm64; do echo "$arch binary sha256:$(sha256sum "dist/linux-$arch/pause" | cut -d' ' -f1)"; done
+}
+
+[ -f dist/image/index.json ] || { echo "not ok - no image in dist/: run npm run image first"; exit 1; }
+first=$(digests)
+echo "first build:"
+echo "$first" | sed 's/^/  /'
+
+echo "second build, from a clean dist/ and build/:"
+rm -rf dist/image dist/pause.oci.tar dist/linux-* dist/rootfs build/linux-* build/image
+bash scripts/build-binaries.sh >/dev/null
+bash scripts/build-rootfs.sh >/dev/null
+bash scripts/build-image.sh >/dev/null
+second=$(digests)
+echo "$second" | sed 's/^/  /'
+
+status=0
+while read -r what; do
+  if [ "$(grep "^$what " <<<"$first")" = "$(grep "^$what " <<<"$second")" ]; then
+    echo "ok - two builds give the same $what: $(grep "^$what " <<<"$second" | awk '{print $NF}')"
+  else
+    echo "not ok - two builds differ in: $what"
+    status=1
+  fi
+done < <(echo "$first" | awk '{NF--; print}')
+exit "$status"
