@@ -1,7 +1,7 @@
 // Runs dist/pause as a black box: as PID 1 of its own PID namespace or as an
 // ordinary process, watched through /proc from outside. Nothing here loads
 // the helper into the test process: its reaper would take bun's children.
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -31,6 +31,7 @@ export function fixture(name: string): string {
   const known = compiled.get(name);
   if (known) return known;
   const output = join(fixtureBinaries, name);
+  mkdirSync(fixtureBinaries, { recursive: true });
   const cc = Bun.spawnSync(
     ["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", output, join(fixtureSources, `${name}.c`)],
     { stderr: "pipe" },
