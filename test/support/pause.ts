@@ -146,13 +146,29 @@ function collect(process: Subprocess<"ignore", "pipe", "pipe">): Promise<Finishe
   }));
 }
 
+// Every process a test starts, until it ends: a test that fails half-way
+// must not leave a PID namespace (and its zombies) behind.
+const launched = new Set<Subprocess>();
+
+/** Kills whatever tests left running; unshare's --kill-child takes its namespace with it. */
+export function killLeftovers(): void {
+  for (const process of launched) process.kill("SIGKILL");
+  launched.clear();
+}
+
+function track<T extends Subprocess>(process: T): T {
+  launched.add(process);
+  void process.exited.then(() => launched.delete(process));
+  return process;
+}
+
 async function start(command: string[], pidOf: (launcher: number) => number | undefined, options: StartOptions) {
-  const process = Bun.spawn(command, {
+  const process = track(Bun.spawn(command, {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
     env: options.env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
-  });
+  }));
   const finished = collect(process);
   let pid: number | undefined;
   await waitFor("pause to start", () => (pid = pidOf(process.pid)) !== undefined || process.exitCode !== null);
@@ -175,11 +191,11 @@ export async function asPid1(args: string[] = [], options: StartOptions = {}): P
   return {
     ...running,
     inNamespace: (inside) => {
-      const entered = Bun.spawn([NSENTER, `--target=${running.pid}`, "--pid", "--mount", "--", ...inside], {
+      const entered = track(Bun.spawn([NSENTER, `--target=${running.pid}`, "--pid", "--mount", "--", ...inside], {
         stdin: "ignore",
         stdout: "pipe",
         stderr: "pipe",
-      });
+      }));
       return collect(entered);
     },
   };
@@ -198,12 +214,12 @@ export async function notAsPid1(args: string[] = [], options: StartOptions = {})
 /** Runs pause to completion (for -v, --help and failures at start-up). */
 export async function runPause(args: string[], options: { env?: Record<string, string>; shell?: string } = {}): Promise<Finished> {
   const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [PAUSE, ...args];
-  const process = Bun.spawn(command, {
+  const process = track(Bun.spawn(command, {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
     env: options.env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
-  });
+  }));
   return collect(process);
 }
 
