@@ -2,7 +2,7 @@
 // prints one line "pause.ts v<version>" on stdout and exits 0 before anything else.
 import { describe, expect, test } from "bun:test";
 import pkg from "../package.json" with { type: "json" };
-import { asPid1, runPause } from "./support/pause";
+import { asPid1, runAsPid1, runPause } from "./support/pause";
 
 const versionLine = new RegExp(`^pause\\.ts v${pkg.version.replaceAll(".", "\\.")}(-\\S+)?\\n$`);
 
@@ -17,8 +17,7 @@ describe("B1 version", () => {
   }
 
   test("B1: -v as PID 1 prints the version and exits 0", async () => {
-    const pause = await asPid1(["-v"], { ready: false });
-    const result = await pause.finished;
+    const result = await runAsPid1(["-v"]);
     expect(result.stdout).toMatch(versionLine);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);

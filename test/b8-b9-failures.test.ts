@@ -3,13 +3,12 @@
 // And a helper that cannot be loaded: one line on stderr, exit 4.
 // The system's "no" comes from a seccomp filter set up by the deny fixture.
 import { describe, expect, test } from "bun:test";
-import { asPid1, fixture } from "./support/pause";
+import { fixture, runAsPid1 } from "./support/pause";
 
 describe("B8 handlers that cannot be installed", () => {
   for (const [signo, name, code] of [[2, "SIGINT", 1], [15, "SIGTERM", 2], [17, "SIGCHLD", 3]] as const) {
     test(`B8: sigaction(${name}) failing exits ${code}`, async () => {
-      const pause = await asPid1([], { wrapper: [fixture("deny"), `sigaction:${signo}`], ready: false });
-      const result = await pause.finished;
+      const result = await runAsPid1([], { wrapper: [fixture("deny"), `sigaction:${signo}`] });
       expect(result.exitCode).toBe(code);
       expect(result.stderr).toBe("");
       expect(result.stdout).toBe("");
@@ -19,8 +18,7 @@ describe("B8 handlers that cannot be installed", () => {
 
 describe("B9 the wait loop ending", () => {
   test("B9: pause() failing ends the loop with exit 42", async () => {
-    const pause = await asPid1([], { wrapper: [fixture("deny"), "pause"], ready: false });
-    const result = await pause.finished;
+    const result = await runAsPid1([], { wrapper: [fixture("deny"), "pause"] });
     expect(result.stderr).toBe("Error: infinite loop terminated\n");
     expect(result.exitCode).toBe(42);
   });
@@ -28,8 +26,7 @@ describe("B9 the wait loop ending", () => {
 
 describe("loading the helper", () => {
   test("a helper that cannot be loaded gives one line and exit 4", async () => {
-    const pause = await asPid1([], { wrapper: [fixture("deny"), "memfd"], ready: false });
-    const result = await pause.finished;
+    const result = await runAsPid1([], { wrapper: [fixture("deny"), "memfd"] });
     expect(result.stderr).toBe("Error: cannot load the signal helper: memfd_create: Operation not permitted\n");
     expect(result.exitCode).toBe(4);
   });

@@ -129,8 +129,6 @@ export interface StartOptions {
   /** Runs pause through a wrapper, e.g. [fixture("deny"), "pause"]; PAUSE is appended. */
   wrapper?: string[];
   env?: Record<string, string>;
-  /** Wait for the handlers before returning (default true). */
-  ready?: boolean;
 }
 
 function collect(process: Subprocess<"ignore", "pipe", "pipe">): Promise<Finished> {
@@ -177,15 +175,17 @@ async function start(command: string[], pidOf: (launcher: number) => number | un
     throw new Error(`pause ended before it started: ${JSON.stringify(result)}`);
   }
   const pausePid = pid;
-  if (options.ready !== false) {
-    await waitFor("the handlers", () => handlersInstalled(pausePid) || process.exitCode !== null);
-  }
+  await waitFor("the handlers", () => handlersInstalled(pausePid) || process.exitCode !== null);
   return { pid: pausePid, process, finished };
 }
 
-/** Starts pause as PID 1 of a new PID namespace, as a pod sandbox runs it. */
+function pid1Command(args: string[], options: StartOptions): string[] {
+  return [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...(options.wrapper ?? []), PAUSE, ...args];
+}
+
+/** Starts pause as PID 1 of a new PID namespace, as a pod sandbox runs it, and waits for its handlers. */
 export async function asPid1(args: string[] = [], options: StartOptions = {}): Promise<Running> {
-  const command = [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...(options.wrapper ?? []), PAUSE, ...args];
+  const command = pid1Command(args, options);
   // unshare forks once; its only child is the namespace's PID 1.
   const running = await start(command, (launcher) => childrenOf(launcher)[0], options);
   return {
@@ -211,14 +211,23 @@ export async function notAsPid1(args: string[] = [], options: StartOptions = {})
   };
 }
 
-/** Runs pause to completion (for -v, --help and failures at start-up). */
-export async function runPause(args: string[], options: { env?: Record<string, string>; shell?: string } = {}): Promise<Finished> {
+/** Runs pause as PID 1 to completion (for -v and failures at start-up). */
+export function runAsPid1(args: string[], options: StartOptions = {}): Promise<Finished> {
+  return runToCompletion(pid1Command(args, options), options.env);
+}
+
+/** Runs pause, not as PID 1, to completion (for -v, --help); `shell` wraps it as `sh -c SHELL sh pause ARGS...`. */
+export function runPause(args: string[], options: { env?: Record<string, string>; shell?: string } = {}): Promise<Finished> {
   const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [PAUSE, ...args];
+  return runToCompletion(command, options.env);
+}
+
+function runToCompletion(command: string[], env: Record<string, string> | undefined): Promise<Finished> {
   const process = track(Bun.spawn(command, {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: options.env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
+    env: env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
   }));
   return collect(process);
 }
