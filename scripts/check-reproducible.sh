@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 digests() {
   echo "index $(jq -r '.manifests[0].digest' dist/image/index.json)"
   echo "archive sha256:$(sha256sum dist/pause.oci.tar | cut -d' ' -f1)"
+  echo "zstd-index $(jq -r '.manifests[0].digest' dist/image-zstd/index.json)"
   for arch in amd64 arm64; do echo "$arch binary sha256:$(sha256sum "dist/linux-$arch/pause" | cut -d' ' -f1)"; done
 }
 
@@ -17,10 +18,11 @@ echo "first build:"
 echo "$first" | sed 's/^/  /'
 
 echo "second build, from a clean dist/ and build/:"
-rm -rf dist/image dist/pause.oci.tar dist/linux-* dist/rootfs build/linux-* build/image
+rm -rf dist/image dist/image-zstd dist/pause.oci.tar dist/pause-zstd.oci.tar dist/linux-* dist/rootfs build/linux-* build/image-*
 bash scripts/build-binaries.sh >/dev/null
 bash scripts/build-rootfs.sh >/dev/null
 bash scripts/build-image.sh >/dev/null
+COMPRESSION=zstd bash scripts/build-image.sh >/dev/null
 second=$(digests)
 echo "$second" | sed 's/^/  /'
 

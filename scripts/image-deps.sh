@@ -15,6 +15,7 @@ PKGS=(
   qemu-user-static      # runs the arm64 executable on this machine
   jq                    # writes the image's JSON documents
   tar gzip coreutils    # layers, digests
+  zstd                  # the tar+zstd variant of the layers
   util-linux            # unshare, setpriv (test/arch/arm64.sh)
   git                   # the revision and SOURCE_DATE_EPOCH
 )

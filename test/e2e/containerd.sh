@@ -9,6 +9,7 @@
 #    shares the pod's net/ipc/uts/pid namespaces and IP; orphans are reaped;
 #    StopPodSandbox + RemovePodSandbox clean up (pause gets SIGKILL => 137 there)
 #  - pod 2: `ctr tasks kill --signal SIGTERM <sandbox>` => pause exits 0
+#  - the tar+zstd variant of the image imports, unpacks and runs `/pause -v`
 # Env: PAUSE_IMAGE_DIR / PAUSE_IMAGE_TAR (default dist/image, dist/pause.oci.tar),
 #      BUN, E2E_POD_SUBNET (default 10.251.77.0/24), E2E_KEEP_TMP=1
 source "$(dirname "$0")/lib.sh"
@@ -261,3 +262,12 @@ check "RemovePodSandbox pod1" cri RemovePodSandbox "{\"pod_sandbox_id\":\"$SB1\"
 expect_eq "no pod sandbox left" 0 "$(cri ListPodSandbox '{}' | jq '.items | length')"
 expect_eq "no container left" 0 "$(cri ListContainers '{}' | jq '.containers | length')"
 expect_eq "no task left" "" "$("${CTR[@]}" tasks ls -q)"
+
+# ---- the tar+zstd variant of the image (npm run image makes both) ------------------
+ZSTD_TAR="${PAUSE_IMAGE_ZSTD_TAR:-$REPO_ROOT/dist/pause-zstd.oci.tar}"
+[[ -f $ZSTD_TAR ]] || fail "the tar+zstd image exists at $ZSTD_TAR (npm run image)"
+ZSTD_REF="$(tar -xOf "$ZSTD_TAR" index.json | jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]')"
+check "ctr images import the tar+zstd variant ($ZSTD_REF)" \
+  "${CTR[@]}" images import --platform "linux/$ARCH" "$ZSTD_TAR"
+out="$("${CTR[@]}" run --rm --snapshotter "$SNAPSHOTTER" "$ZSTD_REF" pause-zstd-version /pause -v 2>&1)"
+[[ $out =~ $PAUSE_VERSION_RE ]] && pass "the tar+zstd image unpacks and runs: $out" || fail "the tar+zstd image: /pause -v printed: $out"
