@@ -767,9 +767,9 @@ function rowsFrom(subjects: Subject[], report: Record<string, any>): Row[] {
     add("SIGTERM -> exit", "ms", (n) => startup[n]?.sigtermToExitMs);
   }
   if (idle) {
-    add(`RSS, ${plan.pods} pods`, "MB", (n) => idle[n]?.rssMb);
-    add("Pss", "MB", (n) => idle[n]?.pssMb);
-    add("Private_Dirty", "MB", (n) => idle[n]?.privateDirtyMb);
+    add(`RSS, ${plan.pods} pods`, "MiB", (n) => idle[n]?.rssMb);
+    add("Pss", "MiB", (n) => idle[n]?.pssMb);
+    add("Private_Dirty", "MiB", (n) => idle[n]?.privateDirtyMb);
     add("threads", "n", (n) => idle[n]?.threads?.median);
     add("CPU to reach idle", "ms", (n) => idle[n]?.startupCpuMs);
     add("wake-ups while idle", "/10 s", (n) => idle[n]?.wakeupsPer10s);
@@ -786,7 +786,7 @@ function rowsFrom(subjects: Subject[], report: Record<string, any>): Row[] {
       add(`storm ${orphans}: zombies left`, "n", (n) => (storms[n] ? storms[n][orphans]?.zombiesLeft : null));
     }
   }
-  if (lifetime) add("peak RSS of a life (time -v)", "MB", (n) => lifetime[n]?.peakRssMb);
+  if (lifetime) add("peak RSS of a life (time -v)", "MiB", (n) => lifetime[n]?.peakRssMb);
   if (version) add("-v exec -> exit (hyperfine)", "ms", (n) => version[n]?.medianMs);
   return rows;
 }
@@ -873,8 +873,8 @@ async function main(): Promise<void> {
   }
   if (report.sizes) {
     const z = report.sizes;
-    const mb = (n?: number) => (n ? (n / 1048576).toFixed(2) : "n/a");
-    console.log(`sizes (MB raw/gzip-9/zstd-19): Bun runtime ${mb(z.bunRuntime?.bytes)}/${mb(z.bunRuntime?.gzip9)}/${mb(z.bunRuntime?.zstd19)}; C ${mb(z.cReference?.bytes)}/${mb(z.cReference?.gzip9)}/${mb(z.cReference?.zstd19)}; rootfs amd64 ${typeof z.rootfsAmd64 === "string" ? z.rootfsAmd64 : `${mb(z.rootfsAmd64?.bytes)}/${mb(z.rootfsAmd64?.gzip9)}/${mb(z.rootfsAmd64?.zstd19)}`}; image ${typeof z.image === "string" ? z.image : JSON.stringify(z.image)}`);
+    const mb = (n?: number) => (n ? (n / 1e6).toFixed(2) : "n/a");
+    console.log(`sizes (MB = 10^6 bytes, raw/gzip-9/zstd-19): Bun runtime ${mb(z.bunRuntime?.bytes)}/${mb(z.bunRuntime?.gzip9)}/${mb(z.bunRuntime?.zstd19)}; C ${mb(z.cReference?.bytes)}/${mb(z.cReference?.gzip9)}/${mb(z.cReference?.zstd19)}; rootfs amd64 ${typeof z.rootfsAmd64 === "string" ? z.rootfsAmd64 : `${mb(z.rootfsAmd64?.bytes)}/${mb(z.rootfsAmd64?.gzip9)}/${mb(z.rootfsAmd64?.zstd19)}`}; image ${typeof z.image === "string" ? z.image : JSON.stringify(z.image)}`);
     console.log(`.bun section bytes: ${subjects.map((s) => `${s.name} ${z.files[s.name].bunSectionBytes ?? "-"}`).join(", ")}`);
   }
   console.log("\ngoals:");
