@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the daemon-less image build (npm run image) and
-# test/arch/arm64.sh need. Idempotent: packages already installed are skipped;
-# apt-get update runs only when something is missing. Run as root.
+# test/arch/arm64.sh need. Idempotent (scripts/apt-install.sh). Run as root.
 set -euo pipefail
 
 PKGS=(
@@ -20,24 +19,4 @@ PKGS=(
   git                   # the revision and SOURCE_DATE_EPOCH
 )
 
-missing=()
-for p in "${PKGS[@]}"; do
-  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    echo "image-deps: $p already installed"
-  else
-    missing+=("$p")
-  fi
-done
-
-if ((${#missing[@]})); then
-  if [[ $(id -u) != 0 ]]; then
-    echo "image-deps: missing ${missing[*]}; run as root to install them" >&2
-    exit 1
-  fi
-  echo "image-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-install-recommends "${missing[@]}"
-else
-  echo "image-deps: nothing to install"
-fi
+bash "$(dirname "$0")/apt-install.sh" image-deps "${PKGS[@]}"
