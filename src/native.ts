@@ -1,13 +1,14 @@
-// Every bun:ffi detail: loading the C helper and the one libc call needed
-// to do it.
+// Every bun:ffi detail: loading the C helper and the libc calls needed to
+// do it.
 //
-// The helper's bytes are embedded in the executable. An embedded file that
-// is dlopen()ed directly gets written to $TMPDIR first, which fails on the
-// image's read-only root as uid 65535, so the bytes go into an anonymous
-// memory file instead and the loader opens it through /proc/self/fd.
+// The helper's bytes are compiled into the executable (scripts/build-binary.sh
+// turns the shared object into build/libpause-helper.ts). An embedded file
+// that is dlopen()ed directly gets written to $TMPDIR first, which fails on
+// the image's read-only root as uid 65535, so the bytes go into an anonymous
+// memory file instead and the loader opens it through /proc/self/fd. libc
+// does the writing: node:fs is not loaded on this path (it costs start-up).
 import { dlopen, FFIType, read, CString, type Pointer } from "bun:ffi";
-import { closeSync, readFileSync, writeSync } from "node:fs";
-import helperFile from "../build/libpause-helper.so" with { type: "file" };
+import helperBytes from "../build/libpause-helper";
 
 export interface Helper {
   /** 0, or the exit code of the handler that could not be installed (1 INT, 2 TERM, 3 CHLD). */
@@ -19,10 +20,13 @@ export interface Helper {
 export class HelperLoadError extends Error {}
 
 const MFD_CLOEXEC = 1;
+const EINTR = 4;
 
 function openLibc() {
   return dlopen("libc.so.6", {
     memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
+    write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
     __errno_location: { args: [], returns: FFIType.ptr },
     strerror: { args: [FFIType.i32], returns: FFIType.ptr },
   }).symbols;
@@ -30,28 +34,33 @@ function openLibc() {
 
 type Libc = ReturnType<typeof openLibc>;
 
+function errno(libc: Libc): number {
+  return read.i32(libc.__errno_location() as Pointer, 0);
+}
+
 function lastError(libc: Libc): string {
-  const errno = read.i32(libc.__errno_location() as Pointer, 0);
-  return new CString(libc.strerror(errno) as Pointer).toString();
+  return new CString(libc.strerror(errno(libc)) as Pointer).toString();
 }
 
 function copyToMemoryFile(libc: Libc, bytes: Uint8Array): number {
   const fd = libc.memfd_create(Buffer.from("pause-helper\0"), MFD_CLOEXEC);
   if (fd < 0) throw new HelperLoadError(`memfd_create: ${lastError(libc)}`);
-  try {
-    for (let offset = 0; offset < bytes.length; ) {
-      offset += writeSync(fd, bytes, offset);
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = Number(libc.write(fd, bytes.subarray(offset), bytes.length - offset));
+    if (written < 0 && errno(libc) === EINTR) continue;
+    if (written <= 0) {
+      const reason = lastError(libc);
+      libc.close(fd);
+      throw new HelperLoadError(`writing the memory file: ${reason}`);
     }
-  } catch (error) {
-    closeSync(fd);
-    throw new HelperLoadError(`writing the memory file: ${(error as Error).message}`);
+    offset += written;
   }
   return fd;
 }
 
 export function loadHelper(): Helper {
   const libc = openLibc();
-  const fd = copyToMemoryFile(libc, readFileSync(helperFile));
+  const fd = copyToMemoryFile(libc, helperBytes);
   try {
     const { symbols } = dlopen(`/proc/self/fd/${fd}`, {
       pause_install_handlers: { args: [], returns: FFIType.i32 },
@@ -64,6 +73,6 @@ export function loadHelper(): Helper {
   } catch (error) {
     throw new HelperLoadError(`dlopen: ${(error as Error).message}`);
   } finally {
-    closeSync(fd); // the mapping outlives the descriptor
+    libc.close(fd); // the mapping outlives the descriptor
   }
 }
