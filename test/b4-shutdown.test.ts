@@ -1,7 +1,7 @@
 // B4: SIGINT and SIGTERM print psignal's line on stderr and exit 0, whichever
 // of the runtime's threads the signal lands on.
 import { describe, expect, test } from "bun:test";
-import { asPid1, fixture, notAsPid1, threadsAccepting } from "./support/pause";
+import { asPid1, fixture, notAsPid1, PLAIN_ENV, threadsAccepting } from "./support/pause";
 
 const SIGTERM = 15;
 
@@ -43,7 +43,7 @@ describe("B4 shutdown", () => {
   // A process-directed signal goes to any thread that does not block it. The
   // build keeps the runtime's JIT threads from starting; with the JIT told to
   // compile at once they run again, and tgkill aims at each of them.
-  const withRuntimeThreads = { env: { PATH: Bun.env.PATH ?? "/usr/bin:/bin", BUN_JSC_jitPolicyScale: "0" } };
+  const withRuntimeThreads = { env: { ...PLAIN_ENV, BUN_JSC_jitPolicyScale: "0" } };
 
   test("B4: SIGTERM to each runtime thread that accepts it exits 0", async () => {
     const probe = await asPid1([], withRuntimeThreads);

@@ -154,19 +154,19 @@ export function killLeftovers(): void {
   launched.clear();
 }
 
-function track<T extends Subprocess>(process: T): T {
+/** The environment pause gets unless a test says otherwise: PATH only. */
+export const PLAIN_ENV: Record<string, string> = { PATH: Bun.env.PATH ?? "/usr/bin:/bin" };
+
+/** Spawns COMMAND with no stdin and its output piped, and tracks it until it exits. */
+function spawn(command: string[], env: Record<string, string> = PLAIN_ENV): Subprocess<"ignore", "pipe", "pipe"> {
+  const process = Bun.spawn(command, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env });
   launched.add(process);
   void process.exited.then(() => launched.delete(process));
   return process;
 }
 
 async function start(command: string[], pidOf: (launcher: number) => number | undefined, options: StartOptions) {
-  const process = track(Bun.spawn(command, {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: options.env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
-  }));
+  const process = spawn(command, options.env);
   const finished = collect(process);
   let pid: number | undefined;
   await waitFor("pause to start", () => (pid = pidOf(process.pid)) !== undefined || process.exitCode !== null);
@@ -190,14 +190,7 @@ export async function asPid1(args: string[] = [], options: StartOptions = {}): P
   const running = await start(command, (launcher) => childrenOf(launcher)[0], options);
   return {
     ...running,
-    inNamespace: (inside) => {
-      const entered = track(Bun.spawn([NSENTER, `--target=${running.pid}`, "--pid", "--mount", "--", ...inside], {
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-      }));
-      return collect(entered);
-    },
+    inNamespace: (inside) => collect(spawn([NSENTER, `--target=${running.pid}`, "--pid", "--mount", "--", ...inside])),
   };
 }
 
@@ -213,23 +206,13 @@ export async function notAsPid1(args: string[] = [], options: StartOptions = {})
 
 /** Runs pause as PID 1 to completion (for -v and failures at start-up). */
 export function runAsPid1(args: string[], options: StartOptions = {}): Promise<Finished> {
-  return runToCompletion(pid1Command(args, options), options.env);
+  return collect(spawn(pid1Command(args, options), options.env));
 }
 
 /** Runs pause, not as PID 1, to completion (for -v, --help); `shell` wraps it as `sh -c SHELL sh pause ARGS...`. */
 export function runPause(args: string[], options: { env?: Record<string, string>; shell?: string } = {}): Promise<Finished> {
   const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [PAUSE, ...args];
-  return runToCompletion(command, options.env);
-}
-
-function runToCompletion(command: string[], env: Record<string, string> | undefined): Promise<Finished> {
-  const process = track(Bun.spawn(command, {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: env ?? { PATH: Bun.env.PATH ?? "/usr/bin:/bin" },
-  }));
-  return collect(process);
+  return collect(spawn(command, options.env));
 }
 
 /** Makes `count` orphans inside pause's namespace and waits until pause has reaped them all. */
