@@ -65,9 +65,10 @@ json() {
   jq -n -cjS "$@" >"$file"
 }
 
-# layer_tar ROOTFS OUT: the rootfs as a tar with sorted entries, owner 0:0,
-# every mtime SOURCE_DATE_EPOCH, no atime/ctime, no "./" prefix.
-layer_tar() {
+# reproducible_tar DIR OUT: DIR as a tar with sorted entries, owner 0:0,
+# every mtime SOURCE_DATE_EPOCH, no atime/ctime, no "./" prefix. Makes both
+# the layers and the archive of the whole layout.
+reproducible_tar() {
   (cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort) |
     tar -C "$1" --create --file "$2" --no-recursion --verbatim-files-from --files-from - \
       --format=posix --pax-option='exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime' \
@@ -92,7 +93,7 @@ labels=$(jq -n -cS --arg version "$IMAGE_VERSION" --arg revision "$IMAGE_REVISIO
 image_manifest() {
   local arch=$1 variant="" layer_type diff_id layer config manifest
   [[ $arch == arm64 ]] && variant=v8
-  layer_tar "dist/rootfs/linux-$arch" "$work/layer-$arch.tar"
+  reproducible_tar "dist/rootfs/linux-$arch" "$work/layer-$arch.tar"
   diff_id="sha256:$(sha256sum "$work/layer-$arch.tar" | cut -d' ' -f1)"
   layer_type=$(compress_layer "$work/layer-$arch.tar" "$work/layer-$arch.$COMPRESSION")
   layer=$(put_blob "$work/layer-$arch.$COMPRESSION")
@@ -139,10 +140,7 @@ json "$layout/oci-layout" '{imageLayoutVersion: "1.0.0"}'
 find "$layout" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 echo "archive: $archive"
-(cd "$layout" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort) |
-  tar -C "$layout" --create --file "$archive" --no-recursion --verbatim-files-from --files-from - \
-    --format=posix --pax-option='exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime' \
-    --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH"
+reproducible_tar "$layout" "$archive"
 rm -rf "$work"
 
 echo "image: $IMAGE_REF index ${index% *}"
