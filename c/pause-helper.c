@@ -21,14 +21,23 @@
  * its garbage collector). As PID 1 of a namespace the kernel only protects
  * signals left at SIG_DFL, so a `kill -SEGV 1` from a container in the pod
  * would reach the crash reporter and end the pod. Each such handler is
- * wrapped: a signal whose siginfo proves it was sent by another process is
- * dropped, and everything else is passed on unchanged: faults raised by the
- * kernel (si_code > 0, which no process can forge) and the runtime's own
- * thread-to-thread signals (SI_USER or SI_TKILL from our own pid, both
- * filled in by the kernel). A negative si_code other than those two can be
- * chosen freely by the sender with rt_sigqueueinfo, so it is not trusted.
- * Signals nobody claims keep SIG_DFL, exactly as upstream pause: the kernel
- * drops them for a namespace's PID 1.
+ * wrapped, and a signal reaches it only when it is one of these two:
+ *
+ *   a real fault    SEGV, BUS, ILL, FPE, TRAP or SYS with si_code > 0. Only
+ *                   the kernel sets a positive si_code (rt_sigqueueinfo
+ *                   refuses one from another process), and for these six
+ *                   signals it never relays another process's request with
+ *                   one: a signal relayed for a file (fcntl F_SETOWN +
+ *                   F_SETSIG) arrives with SI_SIGIO (< 0) instead of POLL_*.
+ *   our own signal  SI_USER or SI_TKILL from our own pid: the runtime's
+ *                   thread-to-thread signals and abort(). The kernel fills
+ *                   in si_pid for both; no other process can pose as us.
+ *
+ * Everything else is dropped. That includes a positive si_code on any other
+ * signal: a process that owns a file can make the kernel send pause, say,
+ * SIGABRT with si_code POLL_IN (1), so for those a positive code proves
+ * nothing. Signals nobody claims keep SIG_DFL, exactly as upstream pause:
+ * the kernel drops them for a namespace's PID 1.
  *
  * The wrappers are installed before INT, TERM and CHLD, so that a caller who
  * sees those three in /proc/PID/status SigCgt knows the whole set is in place.
@@ -51,6 +60,7 @@ enum install_status {
 };
 
 static struct sigaction runtime_actions[NSIG];
+static pid_t own_pid; /* pause never forks: set once, read in handlers */
 
 static void write_all(int fd, const char *text, size_t length)
 {
@@ -93,20 +103,26 @@ static void on_child_exit(int signo)
     reap_zombies();
 }
 
-static int sent_by_another_process(const siginfo_t *info)
+static int is_fault_signal(int signo)
+{
+    return signo == SIGSEGV || signo == SIGBUS || signo == SIGILL ||
+           signo == SIGFPE || signo == SIGTRAP || signo == SIGSYS;
+}
+
+static int meant_for_runtime(int signo, const siginfo_t *info)
 {
     if (info->si_code > 0)
-        return 0; /* raised by the kernel: a real fault, or a timer of ours */
+        return is_fault_signal(signo); /* raised by the kernel for a fault */
     if (info->si_code == SI_USER || info->si_code == SI_TKILL)
-        return info->si_pid != getpid();
-    return 1;
+        return info->si_pid == own_pid; /* one of our threads, or abort() */
+    return 0;
 }
 
 static void filter_runtime_signal(int signo, siginfo_t *info, void *context)
 {
     const struct sigaction *runtime = &runtime_actions[signo];
 
-    if (sent_by_another_process(info))
+    if (!meant_for_runtime(signo, info))
         return;
     if (runtime->sa_flags & SA_RESETHAND) {
         /* Emulate the one-shot handler the runtime asked for. */
@@ -148,6 +164,7 @@ EXPORT int pause_install_handlers(void)
     struct sigaction down = {.sa_handler = shut_down};
     struct sigaction reap = {.sa_handler = on_child_exit, .sa_flags = SA_NOCLDSTOP | SA_RESTART};
 
+    own_pid = getpid();
     filter_runtime_signals();
     if (sigaction(SIGINT, &down, NULL) != 0)
         return INT_FAILED;
