@@ -1,12 +1,12 @@
-// Every bun:ffi detail: loading the C helper and the libc calls needed to
-// do it.
+// Every bun:ffi detail: loading the C helper, and the libc calls needed to
+// do it and to write pause's messages.
 //
 // The helper's bytes are compiled into the executable (scripts/build-binary.sh
 // turns the shared object into build/libpause-helper.ts). An embedded file
 // that is dlopen()ed directly gets written to $TMPDIR first, which fails on
 // the image's read-only root as uid 65535, so the bytes go into an anonymous
 // memory file instead and the loader opens it through /proc/self/fd. libc
-// does the writing: node:fs is not loaded on this path (it costs start-up).
+// does the writing: node:fs is never loaded (it costs start-up, and heap).
 import { dlopen, FFIType, read, CString, type Pointer } from "bun:ffi";
 import helperBytes from "../build/libpause-helper";
 
@@ -21,6 +21,7 @@ export class HelperLoadError extends Error {}
 
 const MFD_CLOEXEC = 1;
 const EINTR = 4;
+const EIO = 5;
 
 function openLibc() {
   return dlopen("libc.so.6", {
@@ -34,33 +35,52 @@ function openLibc() {
 
 type Libc = ReturnType<typeof openLibc>;
 
-function errno(libc: Libc): number {
-  return read.i32(libc.__errno_location() as Pointer, 0);
+let boundLibc: Libc | undefined;
+function libc(): Libc {
+  return (boundLibc ??= openLibc());
 }
 
-function lastError(libc: Libc): string {
-  return new CString(libc.strerror(errno(libc)) as Pointer).toString();
+function errno(): number {
+  return read.i32(libc().__errno_location() as Pointer, 0);
 }
 
-function copyToMemoryFile(libc: Libc, bytes: Uint8Array): number {
-  const fd = libc.memfd_create(Buffer.from("pause-helper\0"), MFD_CLOEXEC);
-  if (fd < 0) throw new HelperLoadError(`memfd_create: ${lastError(libc)}`);
+function lastError(): string {
+  return new CString(libc().strerror(errno()) as Pointer).toString();
+}
+
+/** Writes all of BYTES to FD, retrying on EINTR; returns 0, or the errno that stopped it. */
+function writeAll(fd: number, bytes: Uint8Array): number {
   for (let offset = 0; offset < bytes.length; ) {
-    const written = Number(libc.write(fd, bytes.subarray(offset), bytes.length - offset));
-    if (written < 0 && errno(libc) === EINTR) continue;
-    if (written <= 0) {
-      const reason = lastError(libc);
-      libc.close(fd);
-      throw new HelperLoadError(`writing the memory file: ${reason}`);
-    }
+    const written = Number(libc().write(fd, bytes.subarray(offset), bytes.length - offset));
+    if (written < 0 && errno() === EINTR) continue;
+    if (written <= 0) return written < 0 ? errno() : EIO;
     offset += written;
+  }
+  return 0;
+}
+
+/**
+ * Writes TEXT to FD, whatever becomes of it. libc's write, not node:fs: that
+ * module's heap alone pushes the runtime past the point where it starts a
+ * thread of its own (SPEC B10).
+ */
+export function writeText(fd: number, text: string): void {
+  writeAll(fd, Buffer.from(text));
+}
+
+function copyToMemoryFile(bytes: Uint8Array): number {
+  const fd = libc().memfd_create(Buffer.from("pause-helper\0"), MFD_CLOEXEC);
+  if (fd < 0) throw new HelperLoadError(`memfd_create: ${lastError()}`);
+  if (writeAll(fd, bytes) !== 0) {
+    const reason = lastError();
+    libc().close(fd);
+    throw new HelperLoadError(`writing the memory file: ${reason}`);
   }
   return fd;
 }
 
 export function loadHelper(): Helper {
-  const libc = openLibc();
-  const fd = copyToMemoryFile(libc, helperBytes);
+  const fd = copyToMemoryFile(helperBytes);
   try {
     const { symbols } = dlopen(`/proc/self/fd/${fd}`, {
       pause_install_handlers: { args: [], returns: FFIType.i32 },
@@ -73,6 +93,6 @@ export function loadHelper(): Helper {
   } catch (error) {
     throw new HelperLoadError(`dlopen: ${(error as Error).message}`);
   } finally {
-    libc.close(fd); // the mapping outlives the descriptor
+    libc().close(fd); // the mapping outlives the descriptor
   }
 }
