@@ -1,0 +1,13 @@
+// The sections of `npm run bench`, in the order they run (but for one marked
+// `last`) and their rows appear. Their names are the keys of dist/bench.json
+// and what `--only` picks.
+import type { Section } from "../lib/section";
+import { idle } from "./idle";
+import { lifetime } from "./lifetime";
+import { sizes } from "./sizes";
+import { startup } from "./startup";
+import { steady } from "./steady";
+import { storms } from "./storms";
+import { version } from "./version";
+
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, sizes];
