@@ -2,6 +2,7 @@
 // `last`) and their rows appear. Their names are the keys of dist/bench.json
 // and what `--only` picks.
 import type { Section } from "../lib/section";
+import { budget } from "./budget";
 import { idle } from "./idle";
 import { lifetime } from "./lifetime";
 import { sizes } from "./sizes";
@@ -10,4 +11,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, budget, sizes];

@@ -1,20 +1,10 @@
 // Start-up and SIGTERM: bench/startup-probe.c times one start-up from
 // outside, interleaved and rotated across the subjects.
-import { join } from "node:path";
-import { BUILD, plan, run, say, sleep } from "../lib/common";
+import { plan, say, sleep } from "../lib/common";
+import { probe, type ProbeRun } from "../lib/probe";
 import type { Context, Section } from "../lib/section";
 import { spread } from "../lib/stats";
 import type { Subject } from "../lib/subjects";
-
-export interface ProbeRun {
-  spawn_to_exec_us: number;
-  spawn_to_ready_us: number;
-  spawn_to_paused_us: number;
-  term_to_exit_us: number;
-  turns: number;
-  turn_ns: number;
-  exit: number;
-}
 
 async function measure(subjects: Subject[]) {
   say(`start-up and SIGTERM: ${plan.startupRuns} interleaved runs each`);
@@ -25,10 +15,7 @@ async function measure(subjects: Subject[]) {
     // measured slower, and that must not fall on one subject every time.
     const order = subjects.map((_, i) => subjects[(i + round) % subjects.length]!);
     for (const subject of order) {
-      const env = Object.entries(subject.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-      const args = [join(BUILD, "startup-probe"), ...(subject.handles ? ["--term"] : []), ...env, subject.exe];
-      const line = run(args, `probe ${subject.name}`).trim();
-      runs.get(subject.name)!.push(JSON.parse(line) as ProbeRun);
+      runs.get(subject.name)!.push(probe(subject));
       await sleep(20);
     }
   }
