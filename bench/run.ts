@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 
   const { rows, add } = rowCollector(subjects);
   for (const section of wanted) if (report[section.name] != null) section.rows?.(report[section.name], add);
-  console.log(baseTable(subjects, rows));
+  if (rows.length > 0) console.log(baseTable(subjects, rows));
   if (subjects.some((s) => s.kind === "variant")) console.log(`\nvariants (median, and ratio to dist/pause):\n${variantTable(subjects, rows)}`);
   console.log("\nvalues: median [p10-p90]; ratios of medians. 'handlers' for the floor = its main thread in pause().");
   for (const section of wanted) {

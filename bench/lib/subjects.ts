@@ -84,6 +84,7 @@ export function buildAll(): void {
 export function buildTools(): void {
   mkdirSync(join(ROOT, "build", "fixtures"), { recursive: true });
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", join(BUILD, "startup-probe"), "bench/startup-probe.c"], "startup probe");
+  run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", join(BUILD, "signal-flood"), "bench/signal-flood.c"], "signal flood");
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", join(ROOT, "build", "fixtures", "orphans"), "test/fixtures/orphans.c"], "orphans fixture");
 }
 

@@ -5,10 +5,12 @@ import type { Section } from "../lib/section";
 import { budget } from "./budget";
 import { idle } from "./idle";
 import { lifetime } from "./lifetime";
+import { paths } from "./paths";
+import { signals } from "./signals";
 import { sizes } from "./sizes";
 import { startup } from "./startup";
 import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, budget, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, sizes];
