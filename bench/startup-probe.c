@@ -32,7 +32,7 @@
  *   --term-after-exec-us N
  *                      sends SIGTERM N us after the exec was seen, instead of
  *                      after ready, and reports whether it was lost (the pause
- *                      had not exited 500 ms later).
+ *                      went on to park in pause(2) with nothing pending).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -112,7 +112,8 @@ static int evict(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    int error = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    /* Dirty pages (a file just copied) are not dropped: write them first. */
+    int error = fdatasync(fd) != 0 ? errno : posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
     return error;
 }
@@ -134,6 +135,33 @@ static int exited_within(int pidfd, int ms)
 {
     struct pollfd wait_exit = {.fd = pidfd, .events = POLLIN};
     return pidfd >= 0 && poll(&wait_exit, 1, ms) == 1;
+}
+
+/*
+ * After a SIGTERM: 1 if the kernel dropped it, 0 if the pause exited. Dropped
+ * is known without a long wait once the pause is parked in pause(2) with its
+ * handlers and no SIGTERM pending (a blocked one would still be pending), and
+ * has not exited; or when 2 s have passed.
+ */
+static int term_was_dropped(pid_t pid, int pidfd, int status_fd, int syscall_fd)
+{
+    char status[4096], syscall_text[256];
+    long long give_up = now_ns() + 2000LL * 1000 * 1000;
+    (void)pid;
+    while (now_ns() < give_up) {
+        if (exited_within(pidfd, 1))
+            return 0;
+        if (read_at_start(status_fd, status, sizeof status) <= 0)
+            return 0;
+        const char *pending = field(status, "\nShdPnd:");
+        const char *own = field(status, "\nSigPnd:");
+        unsigned long long term_bit = 1ULL << (SIGTERM - 1);
+        int term_pending = (pending && (strtoull(pending, NULL, 16) & term_bit)) || (own && (strtoull(own, NULL, 16) & term_bit));
+        if (!term_pending && catches_stop_signals(status) && read_at_start(syscall_fd, syscall_text, sizeof syscall_text) > 0 &&
+            strncmp(syscall_text, "34 ", 3) == 0)
+            return !exited_within(pidfd, 2); /* parked, nothing pending: dropped */
+    }
+    return !exited_within(pidfd, 0);
 }
 
 static double us(long long from, long long to)
@@ -263,7 +291,7 @@ int main(int argc, char **argv)
 
     int exit_code = -1;
     if (term_at) {
-        lost = !exited_within(pidfd, 500);
+        lost = term_was_dropped(pid, pidfd, status_fd, syscall_fd);
         if (lost)
             kill(pid, SIGKILL);
         else

@@ -5,6 +5,9 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { BUILD, BUN, ROOT, run, say } from "./common";
 
+/** The /etc/ld.so.preload library of the preload experiment (bench/preload.c). */
+export const PRELOAD = join(BUILD, "libpause-preload.so");
+
 export type Kind = "pause" | "reference" | "floor" | "variant";
 export interface Subject {
   name: string;
@@ -85,6 +88,9 @@ export function buildTools(): void {
   mkdirSync(join(ROOT, "build", "fixtures"), { recursive: true });
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", join(BUILD, "startup-probe"), "bench/startup-probe.c"], "startup probe");
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", join(BUILD, "signal-flood"), "bench/signal-flood.c"], "signal flood");
+  // -fno-plt and -z now: its IFUNC resolver runs while the loader relocates
+  // it, and calls libc through GOT entries that are filled in by then.
+  run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-fno-plt", "-Wl,-z,now", "-o", PRELOAD, "bench/preload.c"], "preload library");
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", join(ROOT, "build", "fixtures", "orphans"), "test/fixtures/orphans.c"], "orphans fixture");
 }
 

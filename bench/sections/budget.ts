@@ -22,7 +22,7 @@ const COLD_TIMEOUT_MS = QUICK ? 8_000 : 20_000;
 /** Then alive this long after ready, and (for a subject with handlers) SIGTERM -> exit 0. */
 const HOLD_MS = 1_000;
 
-interface Attempt {
+export interface Attempt {
   limitMib: number | null;
   ready: boolean;
   readyMs: number | null;
@@ -32,7 +32,7 @@ interface Attempt {
   oomKills: number;
 }
 
-function attempt(subject: Subject, limitMib: number | null, cold: boolean): Attempt {
+export function attempt(subject: Subject, limitMib: number | null, cold: boolean): Attempt {
   const cgroup = memoryCgroup(limitMib === null ? null : limitMib * MiB);
   try {
     const result: ProbeRun = probe(subject, { cgroup: cgroup.dir, evict: cold, holdMs: HOLD_MS, timeoutMs: cold ? COLD_TIMEOUT_MS : WARM_TIMEOUT_MS });

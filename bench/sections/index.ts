@@ -6,6 +6,7 @@ import { budget } from "./budget";
 import { idle } from "./idle";
 import { lifetime } from "./lifetime";
 import { paths } from "./paths";
+import { preload } from "./preload";
 import { signals } from "./signals";
 import { sizes } from "./sizes";
 import { startup } from "./startup";
@@ -13,4 +14,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, preload, sizes];
