@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { readText } from "../test/support/proc";
 import { BUN, plan, QUICK, ROOT, run } from "./lib/common";
+import { charts } from "./lib/chart";
 import { baseTable, goals, rowCollector, variantTable } from "./lib/report";
 import type { Context } from "./lib/section";
 import { buildAll, buildTools, parseOptions, subjectsFor } from "./lib/subjects";
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   report.meta.seconds = (performance.now() - began) / 1000;
   mkdirSync(join(options.out, ".."), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  const chartFile = options.out.replace(/\.json$/, "") + "-charts.md";
+  writeFileSync(chartFile, charts(subjects, report));
 
   const { rows, add } = rowCollector(subjects);
   for (const section of wanted) if (report[section.name] != null) section.rows?.(report[section.name], add);
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
     const measured = Object.entries(verdict).filter(([, v]) => !v.startsWith("n/a"));
     if (measured.length > 0) console.log(`  ${name}: ${measured.map(([goal, v]) => `${goal}: ${v}`).join("; ")}`);
   }
-  console.log(`\nwrote ${relative(ROOT, options.out)} in ${report.meta.seconds.toFixed(0)} s${QUICK ? " (BENCH_QUICK=1)" : ""}`);
+  console.log(`\nwrote ${relative(ROOT, options.out)} and ${relative(ROOT, chartFile)} in ${report.meta.seconds.toFixed(0)} s${QUICK ? " (BENCH_QUICK=1)" : ""}`);
 }
 
 if (import.meta.main) await main();
