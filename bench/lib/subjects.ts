@@ -7,6 +7,8 @@ import { BUILD, BUN, ROOT, run, say } from "./common";
 
 /** The /etc/ld.so.preload library of the preload experiment (bench/preload.c). */
 export const PRELOAD = join(BUILD, "libpause-preload.so");
+/** The same, built to install the handlers and advise nothing. */
+export const PRELOAD_HANDLERS_ONLY = join(BUILD, "libpause-preload-handlers.so");
 
 export type Kind = "pause" | "reference" | "floor" | "variant";
 export interface Subject {
@@ -90,7 +92,9 @@ export function buildTools(): void {
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", join(BUILD, "signal-flood"), "bench/signal-flood.c"], "signal flood");
   // -fno-plt and -z now: its IFUNC resolver runs while the loader relocates
   // it, and calls libc through GOT entries that are filled in by then.
-  run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-fno-plt", "-Wl,-z,now", "-o", PRELOAD, "bench/preload.c"], "preload library");
+  const preload = ["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-fno-plt", "-Wl,-z,now"];
+  run([...preload, "-o", PRELOAD, "bench/preload.c"], "preload library");
+  run([...preload, "-DHANDLERS_ONLY", "-o", PRELOAD_HANDLERS_ONLY, "bench/preload.c"], "preload library, handlers only");
   run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", join(ROOT, "build", "fixtures", "orphans"), "test/fixtures/orphans.c"], "orphans fixture");
 }
 

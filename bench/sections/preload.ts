@@ -17,7 +17,7 @@ import { readAheadKb } from "../lib/cgroup";
 import { probe } from "../lib/probe";
 import type { Context, Section } from "../lib/section";
 import { spread } from "../lib/stats";
-import { PRELOAD, type Subject } from "../lib/subjects";
+import { PRELOAD, PRELOAD_HANDLERS_ONLY, type Subject } from "../lib/subjects";
 import { attempt } from "./budget";
 
 const TRIES = QUICK ? 5 : 20;
@@ -28,12 +28,12 @@ const MAX_US = 30_000;
 const COLD_RUNS = QUICK ? 1 : 3;
 const WARM_RUNS = QUICK ? 8 : 30;
 
-function withPreload(pause: Subject): Subject {
-  const dir = join(BUILD, "run", "preload");
+function withPreload(pause: Subject, name: string, library: string): Subject {
+  const dir = join(BUILD, "run", name);
   mkdirSync(dir, { recursive: true });
   const exe = join(dir, basename(pause.exe));
   copyFileSync(pause.source, exe); // its own copy: its own page cache to evict
-  return { ...pause, name: "pause+preload", kind: "variant", exe, sentinelExe: exe, env: { ...pause.env, LD_PRELOAD: PRELOAD } };
+  return { ...pause, name, kind: "variant", exe, sentinelExe: exe, env: { ...pause.env, LD_PRELOAD: library } };
 }
 
 async function windows(subjects: Subject[]) {
@@ -63,8 +63,9 @@ async function windows(subjects: Subject[]) {
 async function measure(all: Subject[]) {
   const pause = all.find((s) => s.kind === "pause")!;
   const c = all.find((s) => s.kind === "reference")!;
-  const preloaded = withPreload(pause);
-  const subjects = [c, pause, preloaded];
+  const preloaded = withPreload(pause, "pause+preload", PRELOAD);
+  const handlersOnly = withPreload(pause, "pause+preload handlers only", PRELOAD_HANDLERS_ONLY);
+  const subjects = [c, pause, preloaded, handlersOnly];
   say(`preload experiment: SIGTERM window (${TRIES} tries per ${STEP_US / 1000} ms step), cold charge (${COLD_RUNS} each), warm start-up (${WARM_RUNS} each)`);
   const window = await windows(subjects);
   const cold: Record<string, { chargeMib: number[]; readyMs: number[] }> = Object.fromEntries(subjects.map((s) => [s.name, { chargeMib: [], readyMs: [] }]));
@@ -93,17 +94,22 @@ async function measure(all: Subject[]) {
       warm: { spawnToPauseSyscallMs: spread(warm[s.name]!.paused), spawnToHandlersMs: spread(warm[s.name]!.handlers) },
     };
   }
-  const p = result["pause+preload"];
   const windowC = result.C.window.latestLostMs ?? 0;
-  const windowP = p.window.latestLostMs ?? 0;
-  const charge = p.cold.chargeMib?.median;
-  const warmRatio = p.warm.spawnToPauseSyscallMs.median / result[pause.name].warm.spawnToPauseSyscallMs.median;
-  result.verdict = {
-    window: { ok: windowP <= windowC + 0.5, detail: `${windowP} ms vs C's ${windowC} ms + 0.5` },
-    coldCharge: { ok: charge !== undefined && charge <= 25, detail: `${charge?.toFixed(1)} MiB (<= 25) at read_ahead_kb ${result.readAheadKb}` },
-    warmStartup: { ok: warmRatio <= 1.05, detail: `${warmRatio.toFixed(3)}x dist/pause's spawn -> pause() (<= 1.05x)` },
+  const verdict = (name: string) => {
+    const p = result[name];
+    const windowP = p.window.latestLostMs ?? 0;
+    const charge = p.cold.chargeMib?.median;
+    const warmRatio = p.warm.spawnToPauseSyscallMs.median / result[pause.name].warm.spawnToPauseSyscallMs.median;
+    const v: Record<string, any> = {
+      window: { ok: windowP <= windowC + 0.5, detail: `${windowP} ms vs C's ${windowC} ms + 0.5` },
+      coldCharge: { ok: charge !== undefined && charge <= 25, detail: `${charge?.toFixed(1)} MiB (<= 25) at read_ahead_kb ${result.readAheadKb}` },
+      warmStartup: { ok: warmRatio <= 1.05, detail: `${warmRatio.toFixed(3)}x dist/pause's spawn -> pause() (<= 1.05x)` },
+    };
+    v.measuredCriteriaMet = v.window.ok && v.coldCharge.ok && v.warmStartup.ok;
+    return v;
   };
-  result.verdict.measuredCriteriaMet = result.verdict.window.ok && result.verdict.coldCharge.ok && result.verdict.warmStartup.ok;
+  result.verdict = verdict(preloaded.name);
+  result.verdictHandlersOnly = verdict(handlersOnly.name);
   return result;
 }
 
@@ -112,15 +118,18 @@ export const preload: Section = {
   run: ({ subjects }: Context) => measure(subjects),
   lines(data) {
     const f = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : x.toFixed(2));
-    const names = ["C", "dist/pause", "pause+preload"];
+    const names = ["C", "dist/pause", "pause+preload", "pause+preload handlers only"];
+    const line = (label: string, v: any) =>
+      `verdict ${label}: window ${v.window.ok ? "PASS" : "FAIL"} (${v.window.detail}); cold charge ${v.coldCharge.ok ? "PASS" : "FAIL"} (${v.coldCharge.detail}); warm ${v.warmStartup.ok ? "PASS" : "FAIL"} (${v.warmStartup.detail})`;
     return [
       `\n/etc/ld.so.preload experiment (bench/preload.c, via LD_PRELOAD; medians):`,
-      "subject          TERM lost up to (ms after exec)  cold charge MiB (read_ahead_kb " + data.readAheadKb + ")  cold ready ms  warm spawn->pause() ms  warm spawn->handlers ms",
+      "subject                      TERM lost up to (ms after exec)  cold charge MiB (read_ahead_kb " + data.readAheadKb + ")  cold ready ms  warm spawn->pause() ms  warm spawn->handlers ms",
       ...names.map((n) => {
         const r = data[n];
-        return `${n.padEnd(16)} ${f(r.window.latestLostMs).padStart(31)}  ${f(r.cold.chargeMib?.median).padStart(36)}  ${f(r.cold.readyMs?.median).padStart(13)}  ${f(r.warm.spawnToPauseSyscallMs?.median).padStart(22)}  ${f(r.warm.spawnToHandlersMs?.median).padStart(23)}`;
+        return `${n.padEnd(28)} ${f(r.window.latestLostMs).padStart(31)}  ${f(r.cold.chargeMib?.median).padStart(36)}  ${f(r.cold.readyMs?.median).padStart(13)}  ${f(r.warm.spawnToPauseSyscallMs?.median).padStart(22)}  ${f(r.warm.spawnToHandlersMs?.median).padStart(23)}`;
       }),
-      `verdict: window ${data.verdict.window.ok ? "PASS" : "FAIL"} (${data.verdict.window.detail}); cold charge ${data.verdict.coldCharge.ok ? "PASS" : "FAIL"} (${data.verdict.coldCharge.detail}); warm ${data.verdict.warmStartup.ok ? "PASS" : "FAIL"} (${data.verdict.warmStartup.detail})`,
+      line("pause+preload", data.verdict),
+      line("handlers only", data.verdictHandlersOnly),
     ];
   },
 };
