@@ -60,8 +60,17 @@ export function memoryCgroup(limitBytes: number | null): MemoryCgroup {
   const file = (name: string) => join(dir, name);
   const number = (name: string) => Number((readText(file(name)) ?? "").trim());
   if (where.version === 2) {
+    if (!existsSync(file("memory.max"))) {
+      try {
+        writeFileSync(join(where.parent, "cgroup.subtree_control"), "+memory");
+      } catch {}
+    }
+    if (!existsSync(file("memory.max"))) {
+      removeDir(dir);
+      throw new Error(`the memory controller is not enabled for ${where.parent}'s children (a cgroup v2 parent with processes of its own cannot enable it)`);
+    }
     if (limitBytes !== null) writeFileSync(file("memory.max"), String(limitBytes));
-    writeFileSync(file("memory.swap.max"), "0");
+    if (existsSync(file("memory.swap.max"))) writeFileSync(file("memory.swap.max"), "0");
   } else {
     if (limitBytes !== null) writeFileSync(file("memory.limit_in_bytes"), String(limitBytes));
   }

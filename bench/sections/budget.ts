@@ -59,6 +59,14 @@ function scan(subject: Subject, limits: number[], cold: boolean) {
 
 async function measure(subjects: Subject[]) {
   const where = memoryHierarchy();
+  if (!("unavailable" in where)) {
+    try {
+      memoryCgroup(null).remove();
+    } catch (error) {
+      say(`budget: skipped, ${(error as Error).message}`);
+      return { unavailable: (error as Error).message };
+    }
+  }
   if ("unavailable" in where) {
     say(`budget: skipped, ${where.unavailable}`);
     return { unavailable: where.unavailable };
