@@ -18,6 +18,21 @@
  * With --term it then sends SIGTERM and times the pause's exit through a
  * pidfd (readable when the process has exited); without, it sends SIGKILL.
  * Prints one JSON object; times in microseconds, -1 when never seen.
+ *
+ * Options for the other sections:
+ *   --plain            run EXE directly, not as PID 1 (no PID namespace).
+ *   --cgroup DIR       the child joins the cgroup DIR (writes itself into
+ *                      DIR/cgroup.procs) before it execs, so unshare and the
+ *                      pause are charged there.
+ *   --evict            drops EXE's pages from the page cache first
+ *                      (posix_fadvise POSIX_FADV_DONTNEED): a cold start.
+ *   --timeout-ms N     gives up waiting for ready after N ms (10 000).
+ *   --hold-ms N        once ready, waits N ms and reports whether it is still
+ *                      alive (under a memory limit: not OOM-killed).
+ *   --term-after-exec-us N
+ *                      sends SIGTERM N us after the exec was seen, instead of
+ *                      after ready, and reports whether it was lost (the pause
+ *                      went on to park in pause(2) with nothing pending).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +48,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TIMEOUT_NS (10LL * 1000 * 1000 * 1000)
 
 static long long now_ns(void)
 {
@@ -92,6 +106,64 @@ static int named(const char *status, const char *comm)
     return name && strncmp(name, comm, length) == 0 && name[length] == '\n';
 }
 
+/* Drops every cached page of PATH that no process maps: the next start reads it from the disk. */
+static int evict(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    /* Dirty pages (a file just copied) are not dropped: write them first. */
+    int error = fdatasync(fd) != 0 ? errno : posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+    return error;
+}
+
+static int join_cgroup(const char *dir)
+{
+    char path[4096], pid[32];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    ssize_t written = write(fd, pid, (size_t)length);
+    close(fd);
+    return written == length ? 0 : -1;
+}
+
+static int exited_within(int pidfd, int ms)
+{
+    struct pollfd wait_exit = {.fd = pidfd, .events = POLLIN};
+    return pidfd >= 0 && poll(&wait_exit, 1, ms) == 1;
+}
+
+/*
+ * After a SIGTERM: 1 if the kernel dropped it, 0 if the pause exited. Dropped
+ * is known without a long wait once the pause is parked in pause(2) with its
+ * handlers and no SIGTERM pending (a blocked one would still be pending), and
+ * has not exited; or when 2 s have passed.
+ */
+static int term_was_dropped(pid_t pid, int pidfd, int status_fd, int syscall_fd)
+{
+    char status[4096], syscall_text[256];
+    long long give_up = now_ns() + 2000LL * 1000 * 1000;
+    (void)pid;
+    while (now_ns() < give_up) {
+        if (exited_within(pidfd, 1))
+            return 0;
+        if (read_at_start(status_fd, status, sizeof status) <= 0)
+            return 0;
+        const char *pending = field(status, "\nShdPnd:");
+        const char *own = field(status, "\nSigPnd:");
+        unsigned long long term_bit = 1ULL << (SIGTERM - 1);
+        int term_pending = (pending && (strtoull(pending, NULL, 16) & term_bit)) || (own && (strtoull(own, NULL, 16) & term_bit));
+        if (!term_pending && catches_stop_signals(status) && read_at_start(syscall_fd, syscall_text, sizeof syscall_text) > 0 &&
+            strncmp(syscall_text, "34 ", 3) == 0)
+            return !exited_within(pidfd, 2); /* parked, nothing pending: dropped */
+    }
+    return !exited_within(pidfd, 0);
+}
+
 static double us(long long from, long long to)
 {
     return to ? (double)(to - from) / 1000.0 : -1.0;
@@ -99,12 +171,26 @@ static double us(long long from, long long to)
 
 int main(int argc, char **argv)
 {
-    int term = 0, first = 1;
+    int term = 0, first = 1, plain = 0, evict_first = 0;
+    const char *cgroup = NULL;
+    long long timeout_ns = 10LL * 1000 * 1000 * 1000, hold_ms = -1, term_after_exec_ns = -1;
     char *environment[16] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
     int variables = 1;
     for (; first < argc; first++) {
         if (strcmp(argv[first], "--term") == 0)
             term = 1;
+        else if (strcmp(argv[first], "--plain") == 0)
+            plain = 1;
+        else if (strcmp(argv[first], "--evict") == 0)
+            evict_first = 1;
+        else if (strcmp(argv[first], "--cgroup") == 0 && first + 1 < argc)
+            cgroup = argv[++first];
+        else if (strcmp(argv[first], "--timeout-ms") == 0 && first + 1 < argc)
+            timeout_ns = atoll(argv[++first]) * 1000000LL;
+        else if (strcmp(argv[first], "--hold-ms") == 0 && first + 1 < argc)
+            hold_ms = atoll(argv[++first]);
+        else if (strcmp(argv[first], "--term-after-exec-us") == 0 && first + 1 < argc)
+            term_after_exec_ns = atoll(argv[++first]) * 1000LL;
         else if (strcmp(argv[first], "-e") == 0 && first + 1 < argc && variables < 15)
             environment[variables++] = argv[++first];
         else
@@ -112,7 +198,8 @@ int main(int argc, char **argv)
     }
     environment[variables] = NULL;
     if (argc <= first) {
-        fprintf(stderr, "usage: startup-probe [--term] [-e NAME=VALUE]... EXE [ARGS...]\n");
+        fprintf(stderr, "usage: startup-probe [--term] [--plain] [--cgroup DIR] [--evict] [--timeout-ms N] "
+                        "[--hold-ms N] [--term-after-exec-us N] [-e NAME=VALUE]... EXE [ARGS...]\n");
         return 2;
     }
     const char *exe = argv[first];
@@ -126,6 +213,10 @@ int main(int argc, char **argv)
         command[n++] = argv[i];
     command[n] = NULL;
 
+    if (evict_first && evict(exe) != 0) {
+        fprintf(stderr, "startup-probe: cannot evict %s\n", exe);
+        return 2;
+    }
     long long start = now_ns();
     pid_t unshare = fork();
     if (unshare < 0)
@@ -135,11 +226,19 @@ int main(int argc, char **argv)
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        execve("/usr/bin/unshare", command, environment);
+        if (cgroup && join_cgroup(cgroup) != 0)
+            _exit(126);
+        if (plain)
+            execve(exe, argv + first, environment);
+        else
+            execve("/usr/bin/unshare", command, environment);
         _exit(127);
     }
 
+    /* --plain: the forked child is the pause itself. */
     pid_t pid = 0;
+    int lost = -1, alive_after_hold = -1;
+    long long term_at = 0;
     int status_fd = -1, syscall_fd = -1, pidfd = -1;
     long long exec_at = 0, ready_at = 0, paused_at = 0, exit_at = 0, kill_at = 0;
     long long turns = 0, loop_start = now_ns(), loop_end = 0;
@@ -149,10 +248,10 @@ int main(int argc, char **argv)
     for (;;) {
         turns++;
         long long t = now_ns();
-        if (t - start > TIMEOUT_NS)
+        if (t - start > timeout_ns)
             break;
         if (!pid) {
-            pid = child_of(unshare);
+            pid = plain ? unshare : child_of(unshare);
             if (pid) {
                 char path[64];
                 snprintf(path, sizeof path, "/proc/%d/status", pid);
@@ -172,6 +271,13 @@ int main(int argc, char **argv)
         long long seen = now_ns();
         if (!exec_at && named(status, comm))
             exec_at = seen;
+        if (exec_at && term_after_exec_ns >= 0) {
+            while (now_ns() < exec_at + term_after_exec_ns)
+                ; /* at most a few ms: spin for the exact moment */
+            term_at = now_ns();
+            kill(pid, SIGTERM);
+            break;
+        }
         if (exec_at && !ready_at && catches_stop_signals(status))
             ready_at = seen;
         if (exec_at && !paused_at && read_at_start(syscall_fd, syscall_text, sizeof syscall_text) > 0 &&
@@ -184,11 +290,19 @@ int main(int argc, char **argv)
     loop_end = now_ns();
 
     int exit_code = -1;
-    if (pid && !unshare_done) {
+    if (term_at) {
+        lost = term_was_dropped(pid, pidfd, status_fd, syscall_fd);
+        if (lost)
+            kill(pid, SIGKILL);
+        else
+            exit_at = now_ns();
+    } else if (pid && !unshare_done && paused_at && hold_ms >= 0) {
+        alive_after_hold = !exited_within(pidfd, (int)hold_ms);
+    }
+    if (pid && !unshare_done && !term_at) {
         kill_at = now_ns();
         kill(pid, term ? SIGTERM : SIGKILL);
-        struct pollfd wait_exit = {.fd = pidfd, .events = POLLIN};
-        if (pidfd >= 0 && poll(&wait_exit, 1, 5000) == 1)
+        if (exited_within(pidfd, 5000))
             exit_at = now_ns();
         else
             kill(pid, SIGKILL);
@@ -202,9 +316,11 @@ int main(int argc, char **argv)
 
     printf("{\"exe\":\"%s\",\"spawn_to_exec_us\":%.1f,\"spawn_to_ready_us\":%.1f,"
            "\"spawn_to_paused_us\":%.1f,\"term_to_exit_us\":%.1f,\"turns\":%lld,"
-           "\"turn_ns\":%.0f,\"exit\":%d}\n",
+           "\"turn_ns\":%.0f,\"exit\":%d,\"alive_after_hold\":%d,\"term_after_exec_us\":%.1f,"
+           "\"term_lost\":%d}\n",
            exe, us(start, exec_at), us(start, ready_at), us(start, paused_at),
            term ? us(kill_at, exit_at) : -1.0, turns,
-           turns ? (double)(loop_end - loop_start) / (double)turns : 0.0, exit_code);
+           turns ? (double)(loop_end - loop_start) / (double)turns : 0.0, exit_code, alive_after_hold,
+           term_at ? us(exec_at, term_at) : -1.0, lost);
     return 0;
 }

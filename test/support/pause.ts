@@ -1,9 +1,12 @@
 // Runs dist/pause as a black box: as PID 1 of its own PID namespace or as an
 // ordinary process, watched through /proc from outside. Nothing here loads
 // the helper into the test process: its reaper would take bun's children.
-import { mkdirSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { mkdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { catchesStopSignals, childrenOf, field, hasBit, procFile, SIGINT, SIGTERM, threadsOf } from "./proc";
+
+export { childrenOf, isZombie, threadsOf } from "./proc";
 
 const root = join(import.meta.dir, "..", "..");
 export const PAUSE = join(root, "dist", "pause");
@@ -20,10 +23,6 @@ function tool(name: string): string {
   if (!path) throw new Error(`${name} is not installed`);
   return path;
 }
-
-const SIGINT = 2;
-const SIGTERM = 15;
-const SIGCHLD = 17;
 
 /** Compiles test/fixtures/NAME.c once per test run; returns the binary's path. */
 const compiled = new Map<string, string>();
@@ -50,19 +49,6 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
   }
 }
 
-function readProc(pid: number, file: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, "utf8");
-  } catch {
-    return undefined; // gone
-  }
-}
-
-function statusField(pid: number, field: string, file = "status"): string | undefined {
-  const line = readProc(pid, file)?.split("\n").find((l) => l.startsWith(`${field}:`));
-  return line?.slice(field.length + 1).trim();
-}
-
 function isPause(pid: number): boolean {
   try {
     return readlinkSync(`/proc/${pid}/exe`) === PAUSE;
@@ -73,40 +59,14 @@ function isPause(pid: number): boolean {
 
 /** Whether PID is pause with handlers for INT, TERM and CHLD: the helper's last step before reaping. */
 export function handlersInstalled(pid: number): boolean {
-  if (!isPause(pid)) return false; // still a wrapper, or not yet exec'd
-  const caught = statusField(pid, "SigCgt");
-  return [SIGINT, SIGTERM, SIGCHLD].every((signo) => hasBit(caught, signo));
-}
-
-export function threadsOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function hasBit(hexMask: string | undefined, signo: number): boolean {
-  return hexMask !== undefined && ((BigInt(`0x${hexMask}`) >> BigInt(signo - 1)) & 1n) === 1n;
+  return isPause(pid) && catchesStopSignals(pid); // not a wrapper, nor a pause not yet exec'd
 }
 
 /** The runtime's threads (not the main one) that do not block SIGNO, with their names. */
 export function threadsAccepting(pid: number, signo: number): { tid: number; name: string }[] {
   return threadsOf(pid)
-    .filter((tid) => tid !== pid && !hasBit(statusField(pid, "SigBlk", `task/${tid}/status`), signo))
-    .map((tid) => ({ tid, name: (readProc(pid, `task/${tid}/comm`) ?? "").trim() }));
-}
-
-/** Children of any thread of PID, zombies included. */
-export function childrenOf(pid: number): number[] {
-  return threadsOf(pid).flatMap((tid) =>
-    (readProc(pid, `task/${tid}/children`) ?? "").split(" ").filter(Boolean).map(Number),
-  );
-}
-
-export function isZombie(pid: number): boolean {
-  const stat = readProc(pid, "stat");
-  return stat !== undefined && stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+    .filter((tid) => tid !== pid && !hasBit(field(procFile(pid, `task/${tid}/status`), "SigBlk"), signo))
+    .map((tid) => ({ tid, name: (procFile(pid, `task/${tid}/comm`) ?? "").trim() }));
 }
 
 export interface Finished {

@@ -1,0 +1,43 @@
+// The bench's figures as Mermaid charts (xychart-beta), which the forges
+// render where the README is read: start-up and memory for C, the Bun floor
+// and dist/pause. Written beside dist/bench.json as a Markdown file to paste.
+import type { Subject } from "./subjects";
+
+function bar(title: string, unit: string, names: string[], values: (number | undefined)[]): string {
+  const known = values.map((v) => (v === undefined || !Number.isFinite(v) ? 0 : Number(v.toFixed(2))));
+  const top = Math.max(...known, 0.01) * 1.15;
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `  title "${title}"`,
+    `  x-axis [${names.map((n) => `"${n}"`).join(", ")}]`,
+    `  y-axis "${unit}" 0 --> ${Number(top.toPrecision(2))}`,
+    `  bar [${known.join(", ")}]`,
+    "```",
+  ].join("\n");
+}
+
+export function charts(subjects: Subject[], report: Record<string, any>): string {
+  const base = ["reference", "floor", "pause"].map((kind) => subjects.find((s) => s.kind === kind)).filter((s): s is Subject => s !== undefined);
+  const label = (s: Subject) => (s.kind === "reference" ? "C" : s.kind === "floor" ? "Bun floor" : "pause.ts");
+  const names = base.map(label);
+  const parts: string[] = [`<!-- written by npm run bench, ${report.meta.date} -->`];
+  if (report.startup) {
+    parts.push(bar("spawn -> ready (ms, median)", "ms", names, base.map((s) => report.startup[s.name]?.spawnToHandlersMs?.median ?? report.startup[s.name]?.spawnToPauseSyscallMs?.median)));
+  }
+  if (report.idle) {
+    parts.push(bar("Private_Dirty per pod, 20 pods (MiB)", "MiB", names, base.map((s) => report.idle[s.name]?.privateDirtyMb?.median)));
+    parts.push(bar("Pss per pod, 20 pods (MiB)", "MiB", names, base.map((s) => report.idle[s.name]?.pssMb?.median)));
+  }
+  if (report.budget && !report.budget.unavailable) {
+    parts.push(bar(`cold start: memory charged to the pod (MiB, read_ahead_kb ${report.budget.readAheadKb})`, "MiB", names, base.map((s) => report.budget[s.name]?.cold?.chargeMib)));
+  }
+  return `${parts.join("\n\n")}\n`;
+}
+
+// `bun bench/lib/chart.ts [dist/bench.json]`: the charts of an earlier run.
+if (import.meta.main) {
+  const file = process.argv[2] ?? "dist/bench.json";
+  const report = JSON.parse(await Bun.file(file).text());
+  process.stdout.write(charts(report.meta.subjects, report));
+}
