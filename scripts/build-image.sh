@@ -8,9 +8,19 @@
 #   index.json --(ref.name pause.ts:<version>)--> image index
 #     +- linux/amd64 manifest -> config, one tar+gzip layer
 #     +- linux/arm64 manifest -> config, one tar+gzip layer
+#     +- SBOM artifact (artifactType application/vnd.cyclonedx+json,
+#     |    subject: the linux/amd64 manifest) -> dist/sbom/...-linux-amd64.cdx.json
+#     +- SBOM artifact (subject: the linux/arm64 manifest) -> ...-linux-arm64...
 # index.json holds a single descriptor, of the multi-arch index: containerd
 # names an image after each descriptor of index.json, so one per platform
-# there would leave the name on whichever came last.
+# there would leave the name on whichever came last; and with a second one
+# `podman load` and `skopeo copy oci-archive:<file>` refuse the archive
+# ("more than one image in oci, choose an image", podman 4.3, skopeo 1.9).
+# So the SBOMs are OCI 1.1 artifacts listed in the image index, without a
+# platform (runtimes choosing a platform pass them by): reachable from
+# index.json, found as referrers of their subject by tools that index a
+# layout (oras), and copied with the image by `skopeo copy --all`, after
+# which a registry serves them through its referrers API.
 #
 # Written here with tar, gzip and jq rather than by umoci/buildah/skopeo:
 # umoci 0.4.7 makes one single-platform manifest per tag (no image index, no
@@ -77,14 +87,15 @@ reproducible_tar() {
 
 # The org.opencontainers.image.* labels: in each config and as annotations.
 labels=$(jq -n -cS --arg version "$IMAGE_VERSION" --arg revision "$IMAGE_REVISION" \
-  --arg source "$IMAGE_SOURCE" --arg created "$IMAGE_CREATED" \
+  --arg source "$IMAGE_SOURCE" --arg created "$IMAGE_CREATED" --arg licenses "$IMAGE_LICENSES" \
   --arg description "$(node -p 'require("./package.json").description')" '{
     "org.opencontainers.image.title": "pause.ts",
     "org.opencontainers.image.description": $description,
     "org.opencontainers.image.version": $version,
     "org.opencontainers.image.revision": $revision,
     "org.opencontainers.image.created": $created
-  } + if $source == "" then {} else {"org.opencontainers.image.source": $source} end')
+  } + (if $source == "" then {} else {"org.opencontainers.image.source": $source} end)
+    + (if $licenses == "" then {} else {"org.opencontainers.image.licenses": $licenses} end)')
 [[ -n $IMAGE_SOURCE ]] ||
   echo "image: no source URL (package.json has no repository, git no origin): label omitted" >&2
 
@@ -123,10 +134,45 @@ image_manifest() {
       platform: ({architecture: $arch, os: "linux"} + if $variant == "" then {} else {variant: $variant} end)}'
 }
 
+# sbom_artifact ARCH DESCRIPTOR: the OCI 1.1 artifact carrying linux/ARCH's
+# SBOM (dist/sbom, scripts/build-sbom.sh), whose subject is DESCRIPTOR (that
+# platform's manifest); prints the artifact's descriptor for the index.
+CDX=application/vnd.cyclonedx+json
+sbom_artifact() {
+  local arch=$1 subject=$2 file sbom artifact
+  file=dist/sbom/pause.ts-$IMAGE_VERSION-linux-$arch.cdx.json
+  [[ -f $file ]] || { echo "image: no $file (scripts/build-sbom.sh)" >&2; exit 1; }
+  cp "$file" "$work/sbom"
+  sbom=$(put_blob "$work/sbom")
+  # The empty config of an artifact (image-spec 1.1), "{}".
+  printf '{}' >"$work/empty"
+  put_blob "$work/empty" >/dev/null
+
+  json "$work/artifact" --arg sbom "$sbom" --arg title "$(basename "$file")" --argjson subject "$subject" \
+    --arg created "$IMAGE_CREATED" --arg oci "$OCI" --arg cdx "$CDX" '
+    ($sbom | split(" ")) as [$d, $s] |
+    {schemaVersion: 2, mediaType: "\($oci).manifest.v1+json", artifactType: $cdx,
+      config: {mediaType: "application/vnd.oci.empty.v1+json", size: 2, data: "e30=",
+        digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+      layers: [{mediaType: $cdx, digest: $d, size: ($s | tonumber),
+        annotations: {"org.opencontainers.image.title": $title}}],
+      subject: ($subject | {mediaType, digest, size}),
+      annotations: {"org.opencontainers.image.created": $created}}'
+  artifact=$(put_blob "$work/artifact")
+
+  echo "  linux/$arch: SBOM artifact ${artifact% *} -> $file (${sbom#* } bytes)" >&2
+  jq -n -cS --arg a "$artifact" --arg oci "$OCI" --arg cdx "$CDX" \
+    '($a | split(" ")) as [$d, $s] | {mediaType: "\($oci).manifest.v1+json", digest: $d, size: ($s | tonumber), artifactType: $cdx}'
+}
+
 echo "image: $IMAGE_REF (revision $IMAGE_REVISION, created $IMAGE_CREATED) -> $layout"
 rm -rf "$layout" "$work"
 mkdir -p "$layout/blobs/sha256" "$work"
-manifests=$(for arch in "${ARCHES[@]}"; do image_manifest "$arch"; done | jq -cs .)
+for arch in "${ARCHES[@]}"; do image_manifest "$arch"; done >"$work/platforms"
+for arch in "${ARCHES[@]}"; do
+  sbom_artifact "$arch" "$(jq -c --arg a "$arch" 'select(.platform.architecture == $a)' "$work/platforms")"
+done >"$work/artifacts"
+manifests=$(cat "$work/platforms" "$work/artifacts" | jq -cs .)
 
 json "$work/index" --argjson manifests "$manifests" --arg oci "$OCI" --argjson labels "$labels" \
   '{schemaVersion: 2, mediaType: "\($oci).index.v1+json", manifests: $manifests, annotations: $labels}'

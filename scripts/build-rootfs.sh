@@ -2,16 +2,23 @@
 # Builds dist/rootfs/linux-<arch>/ from dist/linux-<arch>/pause: /pause plus
 # exactly the loader and libraries it needs. A Bun executable is dynamically
 # linked against glibc (no static Bun exists), so the image carries its
-# PT_INTERP and, recursively, every DT_NEEDED library, taken from
-#   amd64  this machine's libc6            (/lib/x86_64-linux-gnu)
-#   arm64  Debian's libc6-arm64-cross      (/usr/aarch64-linux-gnu/lib)
-# and placed where that loader looks without an ld.so.cache: the PT_INTERP
-# path and /lib/<triplet>/. The embedded helper's own NEEDED libraries are
-# checked to be among them (it is dlopen()ed from memory at run time).
+# PT_INTERP and, recursively, every DT_NEEDED library, taken from Debian's
+# libc6 package of that architecture at the version this machine runs
+# (libc6:amd64, libc6:arm64: the same glibc release on both, with Debian's
+# security fixes), and placed where that loader looks without an
+# ld.so.cache: the PT_INTERP path and /lib/<triplet>/. The embedded helper's
+# own NEEDED libraries are checked to be among them (it is dlopen()ed from
+# memory at run time).
+#
+# So that scanners see what it carries, the distroless way:
+#   /var/lib/dpkg/status.d/libc6     the package's stanza as dpkg records it
+#   /usr/share/doc/libc6/copyright   glibc's licences travel with it
+#   /etc/os-release, /etc/debian_version   from this machine's base-files
 # Owner 0:0, fixed modes, every mtime SOURCE_DATE_EPOCH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/image-metadata.sh
+source scripts/debian-packages.sh
 
 # needed ELF: the DT_NEEDED sonames of ELF, one a line
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'; }
@@ -62,11 +69,49 @@ build_rootfs() {
       exit 1
     fi
   done
-
-  chown -R 0:0 "$root"
-  find "$root" -type d -exec chmod 0755 {} +
-  find "$root" -depth -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 }
 
-build_rootfs amd64 /lib/x86_64-linux-gnu x86_64-linux-gnu
-build_rootfs arm64 /usr/aarch64-linux-gnu/lib aarch64-linux-gnu
+# describe_package ROOT DEB DIR: the status stanza and copyright file of the
+# package DEB (unpacked in DIR) whose files ROOT carries
+describe_package() {
+  local root=$1 deb=$2 dir=$3 package
+  package=$(dpkg-deb -f "$deb" Package)
+  mkdir -p "$root/var/lib/dpkg/status.d"
+  deb_status_stanza "$deb" "$dir" >"$root/var/lib/dpkg/status.d/$package"
+  chmod 0644 "$root/var/lib/dpkg/status.d/$package"
+  echo "  /var/lib/dpkg/status.d/$package ($package $(dpkg-deb -f "$deb" Version) $(dpkg-deb -f "$deb" Architecture))"
+  install_file "$dir/usr/share/doc/$package/copyright" "$root/usr/share/doc/$package/copyright" 0644
+  echo "  /usr/share/doc/$package/copyright"
+}
+
+# normalise_tree ROOT: owner 0:0, directories 0755, every mtime SOURCE_DATE_EPOCH
+normalise_tree() {
+  chown -R 0:0 "$1"
+  find "$1" -type d -exec chmod 0755 {} +
+  find "$1" -depth -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+}
+
+# rootfs ARCH TRIPLET: dist/rootfs/linux-ARCH from libc6:ARCH at $LIBC_VERSION
+rootfs() {
+  local arch=$1 triplet=$2 deb dir root=dist/rootfs/linux-$1
+  deb=$(deb_fetch libc6 "$arch" "$LIBC_VERSION")
+  dir=$(deb_unpack "$deb")
+  build_rootfs "$arch" "$dir/lib/$triplet" "$triplet"
+  describe_package "$root" "$deb" "$dir"
+  debian_release_files "$root"
+  echo "  /etc/os-release, /etc/debian_version (Debian $(cat "$root/etc/debian_version"))"
+  normalise_tree "$root"
+}
+
+LIBC_VERSION=$(dpkg-query -W -f='${Version}' libc6:amd64)
+rootfs amd64 x86_64-linux-gnu
+rootfs arm64 aarch64-linux-gnu
+# Both from one version by construction; checked on what was written, so
+# that a stale cache or a mislabelled package cannot make them differ.
+amd64_libc=$(sed -n 's/^Version: //p' dist/rootfs/linux-amd64/var/lib/dpkg/status.d/libc6)
+arm64_libc=$(sed -n 's/^Version: //p' dist/rootfs/linux-arm64/var/lib/dpkg/status.d/libc6)
+if [[ $amd64_libc != "$arm64_libc" ]]; then
+  echo "rootfs: libc6 differs between architectures: amd64 $amd64_libc, arm64 $arm64_libc" >&2
+  exit 1
+fi
+echo "rootfs: both architectures carry libc6 $amd64_libc"

@@ -8,8 +8,10 @@ PKGS=(
   libc6-dev             #   and its headers
   gcc-aarch64-linux-gnu # the arm64 helper and the arm64 test fixture
   libc6-dev-arm64-cross #   arm64 headers and static libc for the fixture
-  libc6-arm64-cross     # arm64 loader and libraries for the arm64 rootfs
-  libc6                 # amd64 loader and libraries for the amd64 rootfs
+  libc6                 # its version is the glibc both rootfs carry (their
+                        # libc6:amd64/arm64 .debs: scripts/debian-packages.sh)
+  base-files            # /etc/os-release, /etc/debian_version of the rootfs
+  apt dpkg              # apt-get download, dpkg-deb
   binutils              # readelf: an executable's loader and NEEDED libraries
   qemu-user-static      # runs the arm64 executable on this machine
   jq                    # writes the image's JSON documents
