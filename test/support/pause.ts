@@ -49,17 +49,17 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
   }
 }
 
-function isPause(pid: number): boolean {
+function isPause(pid: number, program = PAUSE): boolean {
   try {
-    return readlinkSync(`/proc/${pid}/exe`) === PAUSE;
+    return readlinkSync(`/proc/${pid}/exe`) === program;
   } catch {
     return false;
   }
 }
 
 /** Whether PID is pause with handlers for INT, TERM and CHLD: the helper's last step before reaping. */
-export function handlersInstalled(pid: number): boolean {
-  return isPause(pid) && catchesStopSignals(pid); // not a wrapper, nor a pause not yet exec'd
+export function handlersInstalled(pid: number, program = PAUSE): boolean {
+  return isPause(pid, program) && catchesStopSignals(pid); // not a wrapper, nor a pause not yet exec'd
 }
 
 /** The runtime's threads (not the main one) that do not block SIGNO, with their names. */
@@ -88,6 +88,10 @@ export interface Running {
 export interface StartOptions {
   /** Runs pause through a wrapper, e.g. [fixture("deny"), "pause"]; PAUSE is appended. */
   wrapper?: string[];
+  /** Runs the whole command (unshare included) under a tracer, e.g. ["strace", "-f", ...]. */
+  tracer?: string[];
+  /** Another copy of dist/pause to run, e.g. one that uid 65535 may execute. */
+  program?: string;
   env?: Record<string, string>;
 }
 
@@ -125,29 +129,39 @@ function spawn(command: string[], env: Record<string, string> = PLAIN_ENV): Subp
   return process;
 }
 
-async function start(command: string[], pidOf: (launcher: number) => number | undefined, options: StartOptions) {
-  const process = spawn(command, options.env);
+/** The first process at or below LAUNCHER that runs dist/pause (wrappers exec it, unshare and tracers fork it). */
+function findPause(launcher: number, program: string): number | undefined {
+  if (isPause(launcher, program)) return launcher;
+  for (const child of childrenOf(launcher)) {
+    const found = findPause(child, program);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+async function start(command: string[], options: StartOptions) {
+  const program = options.program ?? PAUSE;
+  const process = spawn([...(options.tracer ?? []), ...command], options.env);
   const finished = collect(process);
   let pid: number | undefined;
-  await waitFor("pause to start", () => (pid = pidOf(process.pid)) !== undefined || process.exitCode !== null);
+  await waitFor("pause to start", () => (pid = findPause(process.pid, program)) !== undefined || process.exitCode !== null);
   if (pid === undefined) {
     const result = await finished;
     throw new Error(`pause ended before it started: ${JSON.stringify(result)}`);
   }
   const pausePid = pid;
-  await waitFor("the handlers", () => handlersInstalled(pausePid) || process.exitCode !== null);
+  await waitFor("the handlers", () => handlersInstalled(pausePid, program) || process.exitCode !== null);
   return { pid: pausePid, process, finished };
 }
 
 function pid1Command(args: string[], options: StartOptions): string[] {
-  return [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...(options.wrapper ?? []), PAUSE, ...args];
+  return [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...(options.wrapper ?? []), options.program ?? PAUSE, ...args];
 }
 
 /** Starts pause as PID 1 of a new PID namespace, as a pod sandbox runs it, and waits for its handlers. */
 export async function asPid1(args: string[] = [], options: StartOptions = {}): Promise<Running> {
-  const command = pid1Command(args, options);
   // unshare forks once; its only child is the namespace's PID 1.
-  const running = await start(command, (launcher) => childrenOf(launcher)[0], options);
+  const running = await start(pid1Command(args, options), options);
   return {
     ...running,
     inNamespace: (inside) => collect(spawn([NSENTER, `--target=${running.pid}`, "--pid", "--mount", "--", ...inside])),
@@ -156,8 +170,7 @@ export async function asPid1(args: string[] = [], options: StartOptions = {}): P
 
 /** Starts pause as an ordinary process of this PID namespace. */
 export async function notAsPid1(args: string[] = [], options: StartOptions = {}): Promise<Running> {
-  const command = [...(options.wrapper ?? []), PAUSE, ...args];
-  const running = await start(command, (launcher) => launcher, options);
+  const running = await start([...(options.wrapper ?? []), options.program ?? PAUSE, ...args], options);
   return {
     ...running,
     inNamespace: () => Promise.reject(new Error("pause is not in a namespace of its own")),
@@ -166,13 +179,13 @@ export async function notAsPid1(args: string[] = [], options: StartOptions = {})
 
 /** Runs pause as PID 1 to completion (for -v and failures at start-up). */
 export function runAsPid1(args: string[], options: StartOptions = {}): Promise<Finished> {
-  return collect(spawn(pid1Command(args, options), options.env));
+  return collect(spawn([...(options.tracer ?? []), ...pid1Command(args, options)], options.env));
 }
 
 /** Runs pause, not as PID 1, to completion (for -v, --help); `shell` wraps it as `sh -c SHELL sh pause ARGS...`. */
-export function runPause(args: string[], options: { env?: Record<string, string>; shell?: string } = {}): Promise<Finished> {
-  const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [PAUSE, ...args];
-  return collect(spawn(command, options.env));
+export function runPause(args: string[], options: StartOptions & { shell?: string } = {}): Promise<Finished> {
+  const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [...(options.wrapper ?? []), PAUSE, ...args];
+  return collect(spawn([...(options.tracer ?? []), ...command], options.env));
 }
 
 /** Makes `count` orphans inside pause's namespace and waits until pause has reaped them all. */
