@@ -36,19 +36,10 @@ check_runtime_versions() {
   done
 }
 
+# --force: the packages are for other CPUs (arm64) or this one; scripts are
+# not needed (the packages are only an executable).
 install_runtimes() {
-  if cmp -s scripts/runtimes/package-lock.json "$runtimes/package-lock.json" &&
-    [[ -d $runtimes/node_modules ]]; then
-    echo "runtimes: bun $bun_version runtimes already in $runtimes"
-    return
-  fi
-  echo "runtimes: npm ci (scripts/runtimes/package-lock.json) -> $runtimes"
-  rm -rf "$runtimes"
-  mkdir -p "$runtimes"
-  cp scripts/runtimes/package.json scripts/runtimes/package-lock.json "$runtimes/"
-  # --force: the packages are for other CPUs (arm64) or this one; scripts are
-  # not needed (the packages are only an executable).
-  (cd "$runtimes" && npm ci --force --ignore-scripts --no-audit --no-fund --loglevel=error)
+  bash scripts/npm-folder.sh runtimes scripts/runtimes "$runtimes" --force
 }
 
 # build ARCH CC RUNTIME-PACKAGE

