@@ -120,7 +120,7 @@ containerd_dump_log() {
 # crictl ARGS...: build/bin/crictl (scripts/cri-tools.sh) against this containerd
 crictl() { "$CRICTL" --config "$CONTAINERD_DIR/crictl.yaml" "$@"; }
 
-# resolve_crictl: build/bin/crictl and critest, built by scripts/cri-tools.sh if
+# resolve_cri_tools: build/bin/crictl and critest, built by scripts/cri-tools.sh if
 # missing or older than the archive
 resolve_cri_tools() {
   bash "$REPO_ROOT/scripts/cri-tools.sh" | sed 's/^/# /' >&3 || die "scripts/cri-tools.sh builds crictl and critest"

@@ -296,18 +296,20 @@ oci_to_docker_archive() {
   return $rc
 }
 
-# busybox_rootfs DEST: a root filesystem of Debian's static busybox: /bin with
-# every applet linked, /etc/passwd and /etc/group with root and nobody.
+# busybox_rootfs DEST [--hardlinks]: a root filesystem of Debian's static
+# busybox: /bin with every applet linked (symlinks, or hard links as in
+# upstream's busybox image), /etc/passwd and /etc/group with root and nobody.
 busybox_rootfs() {
-  local r=$1 bb=/bin/busybox a
+  local r=$1 bb=/bin/busybox a ln=(ln -sf busybox)
   [[ -x $bb ]] || { echo "/bin/busybox missing (apt-get install busybox-static)" >&2; return 1; }
   file -L "$bb" 2>/dev/null | grep -q 'statically linked' || ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
     { echo "/bin/busybox is not static (busybox-static, not busybox)" >&2; return 1; }
   mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
   chmod 1777 "$r/tmp"
   cp "$bb" "$r/bin/busybox"
+  [[ ${2:-} == --hardlinks ]] && ln=(ln -f "$r/bin/busybox")
   for a in $("$bb" --list); do
-    [[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"
+    [[ $a == busybox ]] || "${ln[@]}" "$r/bin/$a"
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
