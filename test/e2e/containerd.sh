@@ -52,6 +52,7 @@ expect_eq "crictl inspectp: pod1 is SANDBOX_READY" SANDBOX_READY "$(jq -r .statu
 POD_IP="$(jq -r .status.network.ip <<<"$ST1")"
 expect_match "pod1 has an IP from the CNI bridge" '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' "$POD_IP"
 PAUSE_PID="$(jq -r .info.pid <<<"$ST1")"
+expect_eq "crictl inspectp: .info.image is the sandbox image" "$PAUSE_IMAGE_NAME" "$(jq -r .info.image <<<"$ST1")"
 expect_eq "sandbox container runs our image" "$PAUSE_IMAGE_NAME" "$("${CTR[@]}" containers info "$SB1" | jq -r .Image)"
 expect_match "pause (host pid $PAUSE_PID) runs as uid 65535" $'Uid:\t65535\t65535\t65535\t65535' "$(grep Uid: /proc/$PAUSE_PID/status)"
 [[ "$(readlink /proc/$PAUSE_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ]] &&
