@@ -20,7 +20,8 @@ PKGS=(
   binutils                   # strip: the C pause image of the critest tier
   file                       # tells a static busybox from a dynamic one
   podman conmon              # the podman tier (podman 4.3)
-  coreutils                  # shuf, sha256sum
+  coreutils                  # shuf, sha256sum, comm
+  util-linux                 # ipcmk/ipcrm: critest's HostIpc specs, and their clean-up
 )
 
 bash "$(dirname "$0")/apt-install.sh" e2e-deps "${PKGS[@]}"
