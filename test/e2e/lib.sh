@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for the e2e tiers (runc.sh, containerd.sh, docker.sh).
+# Shared helpers for the e2e tiers (runc, containerd, docker, podman, critest).
 # Source it; it sets strict mode, a cleanup stack run on EXIT, TAP-ish
 # reporting (`ok - name` / `not ok - name`), and OCI image-layout helpers.
 set -euo pipefail
