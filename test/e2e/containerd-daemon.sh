@@ -120,8 +120,8 @@ containerd_dump_log() {
 # crictl ARGS...: build/bin/crictl (scripts/cri-tools.sh) against this containerd
 crictl() { "$CRICTL" --config "$CONTAINERD_DIR/crictl.yaml" "$@"; }
 
-# resolve_cri_tools: build/bin/crictl and critest, built by scripts/cri-tools.sh if
-# missing or older than the archive
+# resolve_cri_tools: build/bin/crictl and critest, built by scripts/cri-tools.sh when
+# missing or built from another archive
 resolve_cri_tools() {
   bash "$REPO_ROOT/scripts/cri-tools.sh" | sed 's/^/# /' >&3 || die "scripts/cri-tools.sh builds crictl and critest"
   CRICTL="$REPO_ROOT/build/bin/crictl"

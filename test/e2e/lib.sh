@@ -235,12 +235,15 @@ oci_manifest_for() {
         application/vnd.oci.image.index.v1+json | application/vnd.docker.distribution.manifest.list.v2+json)
           _oci_find "$(oci_blob "$l" "$dg")" && return 0 ;;
         *)
+          # referrers (an SBOM, a signature) point at an image by `subject`: not images
+          jq -e 'has("subject")' "$(oci_blob "$l" "$dg")" >/dev/null && continue
           if [[ -z $parch ]]; then
             parch="$(jq -r '.architecture' "$(oci_blob "$l" "$(jq -r .config.digest "$(oci_blob "$l" "$dg")")")")"
           fi
           if [[ $parch == "$arch" ]]; then printf '%s\n' "$dg"; return 0; fi ;;
       esac
-    done < <(jq -r '.manifests[] | [.mediaType, .digest, (.platform.architecture // "")] | @tsv' "$idx")
+    done < <(jq -r '.manifests[] | select((.artifactType // "") == "")
+      | [.mediaType, .digest, (.platform.architecture // "")] | @tsv' "$idx")
     return 1
   }
   _oci_find "$l/index.json"
