@@ -12,13 +12,21 @@ PKGS=(
   skopeo                     # oci-archive -> docker-archive for `docker load`
   jq                         # reading OCI index/config JSON
   gcc libc6-dev              # the test fixtures
-  iproute2 procps            # ip/ps on the host for diagnostics
+  iproute2 procps            # ip (bridges), ss (free ports), ps
   ca-certificates
+  golang-1.19-go             # builds crictl and critest (scripts/cri-tools.sh)
+  docker-registry            # the critest tier's local registry
+  curl                       #   and its readiness probe
+  binutils                   # strip: the C pause image of the critest tier
+  file                       # tells a static busybox from a dynamic one
+  podman conmon              # the podman tier (podman 4.3)
+  coreutils                  # shuf, sha256sum, comm
+  util-linux                 # ipcmk/ipcrm: critest's HostIpc specs, and their clean-up
 )
 
 bash "$(dirname "$0")/apt-install.sh" e2e-deps "${PKGS[@]}"
 
-for t in runc containerd ctr dockerd skopeo busybox jq; do
+for t in runc containerd ctr dockerd skopeo busybox jq podman conmon docker-registry curl /usr/lib/go-1.19/bin/go; do
   printf 'e2e-deps: %-10s %s\n' "$t" "$(command -v "$t" || echo MISSING)"
 done
 ls /usr/lib/cni/ >/dev/null 2>&1 && echo "e2e-deps: CNI plugins in /usr/lib/cni: $(ls /usr/lib/cni | tr '\n' ' ')"

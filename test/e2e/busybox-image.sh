@@ -9,21 +9,10 @@ E2E_TIER=busybox-image
 source "$(dirname "$0")/lib.sh"
 trap - EXIT
 out=${1:?usage: busybox-image.sh OUT [--docker]}
-bb=/bin/busybox
-[[ -x $bb ]] || die "/bin/busybox present (apt-get install busybox-static)"
-file -L "$bb" 2>/dev/null | grep -q 'statically linked' || ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
-  die "/bin/busybox is static (busybox-static, not busybox)"
 mkdir -p "$out"
 rm -rf "$out/busybox" "$out/busybox.tar" "$out/busybox.oci.tar" "$out/busybox.docker.tar" "$out/rootfs"
 r="$out/rootfs"
-mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
-chmod 1777 "$r/tmp"
-cp "$bb" "$r/bin/busybox"
-for a in $("$bb" --list); do
-  [[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+busybox_rootfs "$r" || die "busybox root filesystem from Debian's busybox-static"
 oci_layout_from_rootfs "$r" "$out/busybox" "busybox:latest" \
   '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]}' "$(host_arch)"
 mv "$out/busybox.tar" "$out/busybox.oci.tar"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for the e2e tiers (runc.sh, containerd.sh, docker.sh).
+# Shared helpers for the e2e tiers (runc, containerd, docker, podman, critest).
 # Source it; it sets strict mode, a cleanup stack run on EXIT, TAP-ish
 # reporting (`ok - name` / `not ok - name`), and OCI image-layout helpers.
 set -euo pipefail
@@ -235,12 +235,15 @@ oci_manifest_for() {
         application/vnd.oci.image.index.v1+json | application/vnd.docker.distribution.manifest.list.v2+json)
           _oci_find "$(oci_blob "$l" "$dg")" && return 0 ;;
         *)
+          # referrers (an SBOM, a signature) point at an image by `subject`: not images
+          jq -e 'has("subject")' "$(oci_blob "$l" "$dg")" >/dev/null && continue
           if [[ -z $parch ]]; then
             parch="$(jq -r '.architecture' "$(oci_blob "$l" "$(jq -r .config.digest "$(oci_blob "$l" "$dg")")")")"
           fi
           if [[ $parch == "$arch" ]]; then printf '%s\n' "$dg"; return 0; fi ;;
       esac
-    done < <(jq -r '.manifests[] | [.mediaType, .digest, (.platform.architecture // "")] | @tsv' "$idx")
+    done < <(jq -r '.manifests[] | select((.artifactType // "") == "")
+      | [.mediaType, .digest, (.platform.architecture // "")] | @tsv' "$idx")
     return 1
   }
   _oci_find "$l/index.json"
@@ -294,6 +297,25 @@ oci_to_docker_archive() {
   local rc=$?
   rm -rf "$single"
   return $rc
+}
+
+# busybox_rootfs DEST [--hardlinks]: a root filesystem of Debian's static
+# busybox: /bin with every applet linked (symlinks, or hard links as in
+# upstream's busybox image), /etc/passwd and /etc/group with root and nobody.
+busybox_rootfs() {
+  local r=$1 bb=/bin/busybox a ln=(ln -sf busybox)
+  [[ -x $bb ]] || { echo "/bin/busybox missing (apt-get install busybox-static)" >&2; return 1; }
+  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
+    { echo "/bin/busybox is not static (busybox-static, not busybox)" >&2; return 1; }
+  mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
+  chmod 1777 "$r/tmp"
+  cp "$bb" "$r/bin/busybox"
+  [[ ${2:-} == --hardlinks ]] && ln=(ln -f "$r/bin/busybox")
+  for a in $("$bb" --list); do
+    [[ $a == busybox ]] || "${ln[@]}" "$r/bin/$a"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
 }
 
 # oci_layout_from_rootfs ROOTFS OUT REF CONFIG_JSON [ARCH...]: a reproducible

@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# A private containerd 1.6 for the CRI tiers (containerd.sh, critest.sh).
+# Source it after lib.sh; `containerd_start` starts it and registers its
+# cleanup. Everything lives under one temp dir: config, root, state, socket,
+# runc root, CNI config and IPAM, pod logs.
+#  - CRI plugin, runc v2 shim, restrict_oom_score_adj (the sandbox can't lower
+#    its oom_score_adj to -998 here), pod netns bind mounts in the state dir
+#  - overlayfs snapshotter, or native when an overlay mount fails there
+#  - CNI: bridge (no gateway, no masquerade, so no iptables) + host-local +
+#    loopback from containernetworking-plugins
+#  - optional registry config_path (hosts.toml per registry host)
+#  - CONTAINERD_HOST_ON_BRIDGE=1: the script creates the bridge with the
+#    subnet's first address, so the host reaches the pods (no forwarding, no NAT)
+CNI_BIN=/usr/lib/cni
+
+# containerd_start DIR SANDBOX_IMAGE [CONFIG_PATH]
+# Sets SOCK, CTR (ctr argv for the k8s.io namespace), CONTAINERD_PID, SNAPSHOTTER.
+containerd_start() {
+  local dir=$1 sandbox_image=$2 config_path=${3:-} p
+  for p in bridge host-local loopback; do
+    [[ -x $CNI_BIN/$p ]] || die "CNI plugin $CNI_BIN/$p (apt-get install containernetworking-plugins)"
+  done
+  CONTAINERD_DIR=$dir
+  SOCK="$dir/containerd.sock"
+  CTR=(ctr --address "$SOCK" -n k8s.io)
+  CONTAINERD_BRIDGE="pe2e$$"
+  CONTAINERD_BRIDGE="${CONTAINERD_BRIDGE:0:15}"
+  local subnet="${E2E_POD_SUBNET:-10.251.77.0/24}"
+
+  SNAPSHOTTER=overlayfs
+  mkdir -p "$dir/ovl/l" "$dir/ovl/u" "$dir/ovl/w" "$dir/ovl/m"
+  if mount -t overlay overlay -o "lowerdir=$dir/ovl/l,upperdir=$dir/ovl/u,workdir=$dir/ovl/w" "$dir/ovl/m" 2>/dev/null; then
+    umount "$dir/ovl/m"
+  else
+    SNAPSHOTTER=native
+    log "overlay mount fails in $dir: using the native snapshotter"
+  fi
+  rm -rf "$dir/ovl"
+
+  mkdir -p "$dir/cni" "$dir/logs"
+  cat >"$dir/config.toml" <<EOF
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "$SOCK"
+[ttrpc]
+  address = "$SOCK.ttrpc"
+[debug]
+  address = ""
+  level = "info"
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$sandbox_image"
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "$SNAPSHOTTER"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        BinaryName = "runc"
+        Root = "$dir/runc"
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN"
+    conf_dir = "$dir/cni"
+    max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$config_path"
+EOF
+  # a bridge without gateway, masquerade or iptables: pods get an address on an
+  # isolated L2 segment of their own, nothing is routed anywhere
+  cat >"$dir/cni/10-pause-e2e.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "pause-e2e",
+  "plugins": [
+    {"type": "bridge", "bridge": "$CONTAINERD_BRIDGE", "isGateway": false, "ipMasq": false,
+     "hairpinMode": false,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "$subnet"}]], "dataDir": "$dir/cni-ipam"}},
+    {"type": "loopback"}
+  ]
+}
+EOF
+  printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 60\n' "$SOCK" "$SOCK" >"$dir/crictl.yaml"
+
+  # cleanups run in reverse order: pods, containerd, leftovers, the bridge
+  on_exit "ip link del '$CONTAINERD_BRIDGE'"
+  if [[ -n ${CONTAINERD_HOST_ON_BRIDGE:-} ]]; then
+    local prefix=${subnet#*/} net=${subnet%/*}
+    ip link add "$CONTAINERD_BRIDGE" type bridge &&
+      ip addr add "${net%.*}.$((${net##*.} + 1))/$prefix" dev "$CONTAINERD_BRIDGE" &&
+      ip link set "$CONTAINERD_BRIDGE" up || die "bridge $CONTAINERD_BRIDGE with the host on $subnet"
+  fi
+  on_exit containerd_kill_leftovers
+  containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 &
+  CONTAINERD_PID=$!
+  on_exit "stop_pid $CONTAINERD_PID containerd"
+  on_exit '[[ $E2E_FAIL == 0 ]] || containerd_dump_log'
+  check "containerd $(containerd --version | awk '{print $3}') starts (snapshotter $SNAPSHOTTER)" \
+    wait_for 30 "containerd socket" containerd_up
+  on_exit containerd_remove_all_pods
+}
+
+containerd_up() { kill -0 "$CONTAINERD_PID" && ctr --address "$SOCK" version; }
+containerd_dump_log() {
+  log "containerd log (last 30 lines):" >&3
+  tail -n 30 "$CONTAINERD_DIR/containerd.log" | sed 's/^/#   /' >&3
+}
+
+# crictl ARGS...: build/bin/crictl (scripts/cri-tools.sh) against this containerd
+crictl() { "$CRICTL" --config "$CONTAINERD_DIR/crictl.yaml" "$@"; }
+
+# resolve_cri_tools: build/bin/crictl and critest, built by scripts/cri-tools.sh when
+# missing or built from another archive
+resolve_cri_tools() {
+  bash "$REPO_ROOT/scripts/cri-tools.sh" | sed 's/^/# /' >&3 || die "scripts/cri-tools.sh builds crictl and critest"
+  CRICTL="$REPO_ROOT/build/bin/crictl"
+  CRITEST="$REPO_ROOT/build/bin/critest"
+}
+
+containerd_network_ready() {
+  crictl info | jq -e '.status.conditions[] | select(.type == "NetworkReady") | .status == true'
+}
+
+containerd_remove_all_pods() {
+  local id
+  for id in $(crictl pods -q 2>/dev/null); do
+    crictl stopp "$id" >/dev/null 2>&1
+    crictl rmp -f "$id" >/dev/null 2>&1
+  done
+}
+
+# containers still running under our runc root, then our shims (by PID)
+containerd_kill_leftovers() {
+  local c p root="$CONTAINERD_DIR/runc/k8s.io"
+  for c in $(runc --root "$root" list -q 2>/dev/null); do
+    runc --root "$root" delete -f "$c" >/dev/null 2>&1 || true
+  done
+  for p in /proc/[0-9]*; do
+    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "containerd-shim-runc-v2 .*-address $SOCK"; then
+      kill -KILL "${p#/proc/}" 2>/dev/null || true
+    fi
+  done
+}
+
+# ctr_import TAR REF NAME: import one platform of an OCI archive and tag it
+# with the normalised name the CRI looks it up by. ctr names the image after
+# its ref.name annotation as is ("pause.ts:1.0"), the CRI wants
+# docker.io/library/pause.ts:1.0 and would try to pull otherwise.
+ctr_import() {
+  "${CTR[@]}" images import --platform "linux/$(host_arch)" "$1" &&
+    { [[ $2 == "$3" ]] || "${CTR[@]}" images tag --force "$2" "$3"; }
+}
