@@ -36,6 +36,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The helper itself, so that these are its handlers, not a copy of them. */
+#include "../c/pause-helper.c"
+
 #ifdef HANDLERS_ONLY
 #define ADVISE 0
 #else
@@ -43,41 +46,6 @@
 #endif
 
 static int done;
-
-static void write_all(int fd, const char *text, size_t length)
-{
-    while (length > 0) {
-        ssize_t written = write(fd, text, length);
-        if (written < 0 && errno == EINTR)
-            continue;
-        if (written <= 0)
-            return;
-        text += written;
-        length -= (size_t)written;
-    }
-}
-
-static void shut_down(int signo)
-{
-    static const char interrupt[] = "Shutting down, got signal: Interrupt\n";
-    static const char terminated[] = "Shutting down, got signal: Terminated\n";
-
-    if (signo == SIGINT)
-        write_all(STDERR_FILENO, interrupt, sizeof interrupt - 1);
-    else
-        write_all(STDERR_FILENO, terminated, sizeof terminated - 1);
-    _exit(0);
-}
-
-static void on_child_exit(int signo)
-{
-    int saved_errno = errno;
-
-    (void)signo;
-    while (waitpid(-1, NULL, WNOHANG) > 0)
-        ;
-    errno = saved_errno;
-}
 
 #ifndef TEXT_CHUNK
 #define TEXT_CHUNK (64 * 1024)
@@ -125,15 +93,10 @@ static void advise_random(void)
 
 static void start_early(void)
 {
-    struct sigaction down = {.sa_handler = shut_down};
-    struct sigaction reap = {.sa_handler = on_child_exit, .sa_flags = SA_NOCLDSTOP | SA_RESTART};
-
     if (done)
         return;
     done = 1;
-    sigaction(SIGINT, &down, NULL);
-    sigaction(SIGTERM, &down, NULL);
-    sigaction(SIGCHLD, &reap, NULL);
+    pause_install_handlers(); /* nothing of the runtime's to wrap yet */
     if (ADVISE)
         advise_random();
 }
