@@ -10,8 +10,12 @@ source "$(dirname "$0")/lib.sh"
 trap - EXIT
 out=${1:?usage: busybox-image.sh OUT [--docker]}
 bb=/bin/busybox
+bash "$REPO_ROOT/scripts/require-commands.sh" busybox-image busybox readelf jq tar gzip sha256sum stat >&2 ||
+  die "the commands busybox-image.sh runs are installed"
 [[ -x $bb ]] || die "/bin/busybox present (apt-get install busybox-static)"
-file -L "$bb" 2>/dev/null | grep -q 'statically linked' || ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
+# static: no program interpreter (PT_INTERP) to load it
+headers=$(readelf -lW "$bb") || die "readelf reads /bin/busybox's program headers"
+! grep -q 'Requesting program interpreter' <<<"$headers" ||
   die "/bin/busybox is static (busybox-static, not busybox)"
 mkdir -p "$out"
 rm -rf "$out/busybox" "$out/busybox.tar" "$out/busybox.oci.tar" "$out/busybox.docker.tar" "$out/rootfs"
