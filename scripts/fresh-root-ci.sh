@@ -94,7 +94,30 @@ root_command() {
     rmdir /.host
     exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME=/root LANG=C.UTF-8 TERM=dumb "$@" </dev/null'
-    bash "$root" "${FRESH_ROOT_SHARED:-}" "$@")
+    bash "$root" "${FRESH_ROOT_SHARED:-}" "${root_env[@]}" "$@")
+}
+
+# This machine's network settings, so that apt and npm reach their registries
+# from the root as they do from here: name resolution, apt's proxy and date
+# settings, locally added CA certificates (a TLS-inspecting egress proxy),
+# npm's global config, and the proxy and CA variables of the environment.
+root_env=()
+host_network() {
+  local root=$1 name
+  root_env=()
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  cp /etc/hosts "$root/etc/hosts"
+  apt_settings >"$root/etc/apt/apt.conf.d/90host-network"
+  if [[ -d /usr/local/share/ca-certificates ]]; then
+    cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+    [[ ! -x $root/usr/sbin/update-ca-certificates ]] || in_root "$root" update-ca-certificates >/dev/null
+  fi
+  [[ -f /etc/npmrc ]] && cp /etc/npmrc "$root/etc/npmrc"
+  for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS \
+    SSL_CERT_FILE SSL_CERT_DIR npm_config_registry NPM_CONFIG_REGISTRY; do
+    [[ -n ${!name:-} ]] && root_env+=("$name=${!name}")
+  done
+  return 0
 }
 
 build_base() {
@@ -116,8 +139,7 @@ Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-  apt_settings >"$tmp/etc/apt/apt.conf.d/90host-network"
-  cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+  host_network "$tmp"
   in_root "$tmp" bash -c 'export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm gcc && apt-get clean' >&2
   in_root "$tmp" dpkg-query -W -f '${Package}\n' | sort >"$tmp/.packages"
@@ -148,8 +170,7 @@ trap 'exit 143' TERM
 
 log "copying the base into $run/root"
 cp -a "$base" "$run/root"
-cp /etc/resolv.conf "$run/root/etc/resolv.conf"
-cp /etc/hosts "$run/root/etc/hosts"
+host_network "$run/root"
 revision=$(git -C "$repo" rev-parse HEAD)
 git -C "$repo" diff --quiet HEAD -- || log "uncommitted changes in $repo are not part of the run"
 git clone -q --no-local "$repo" "$run/root/work/pause.ts"
