@@ -47,11 +47,20 @@ package() {
     skopeo) echo skopeo ;;
     busybox) echo busybox-static ;;
     ip) echo iproute2 ;;
-    ps | pgrep) echo procps ;;
+    ps | pgrep | kill) echo procps ;; # kill: the executable, for commands run without a shell
     time) echo time ;;
     hyperfine) echo hyperfine ;;
     strace) echo strace ;;
     debootstrap) echo debootstrap ;;
+    podman) echo podman ;;
+    conmon) echo conmon ;;
+    crun) echo crun ;;
+    buildah) echo buildah ;;
+    umoci) echo umoci ;;
+    perf) echo linux-perf ;;
+    file) echo file ;;
+    xz) echo xz-utils ;;
+    unzip) echo unzip ;;
     *) return 1 ;;
   esac
 }
