@@ -34,7 +34,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FRESH_ROOT_CACHE:-/var/cache/pause.ts-fresh-root}
 work=${FRESH_ROOT_WORK:-/var/tmp}
 suite=bookworm
-base=$cache/$suite-minbase
+base=$cache/$suite-minbase # and $base.packages: its packages, written last
 log() { printf 'fresh-root: %s\n' "$*" >&2; }
 
 [[ $(id -u) == 0 ]] || { log "run as root"; exit 1; }
@@ -142,14 +142,16 @@ EOF
   host_network "$tmp"
   in_root "$tmp" bash -c 'export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm gcc && apt-get clean' >&2
-  in_root "$tmp" dpkg-query -W -f '${Package}\n' | sort >"$tmp/.packages"
+  rm -rf --one-file-system "$base"
   mv "$tmp" "$base"
+  in_root "$base" dpkg-query -W -f '${Package}\n' | sort >"$base.packages.tmp"
+  mv "$base.packages.tmp" "$base.packages"
 }
 
 mkdir -p "$cache" "$work"
 exec 9>"$cache/.lock"
 flock 9 # one base build at a time; runs share the finished base read-only
-[[ -f $base/.packages ]] || build_base
+[[ -f $base.packages ]] || build_base
 flock -u 9
 if [[ ${1:-} == --base-only ]]; then log "base root ready: $base"; exit 0; fi
 
@@ -180,21 +182,25 @@ if [[ -z ${FRESH_ROOT_SHARED+x} && -d $repo/../shared ]]; then
 fi
 export FRESH_ROOT_SHARED=${FRESH_ROOT_SHARED:-}
 
-log "$suite root: $(grep -c . "$base/.packages") packages; node $(in_root "$run/root" node -v), npm $(in_root "$run/root" npm -v)"
+log "$suite root: $(grep -c . "$base.packages") packages; node $(in_root "$run/root" node -v), npm $(in_root "$run/root" npm -v)"
 log "revision $revision: CI=true bash .ci/run (log: $out)"
 start=$(date +%s)
 set +e
+# In the background, so that a signal to this script stops the run at once.
+exec 8> >(tee "$out")
+tee_pid=$!
 root_command "$run/root" bash -c 'cd /work/pause.ts && CI=true exec bash .ci/run'
-"${root_cmd[@]}" > >(tee "$out") 2>&1 &
+"${root_cmd[@]}" >&8 2>&1 &
 launcher=$!
 wait "$launcher"
 status=$?
 launcher=""
+exec 8>&-
+wait "$tee_pid"
 set -e
 seconds=$(($(date +%s) - start))
-sleep 0.2 # tee's last lines
 
-installed=$(in_root "$run/root" dpkg-query -W -f '${Package}\n' | sort | comm -13 "$base/.packages" -)
+installed=$(in_root "$run/root" dpkg-query -W -f '${Package}\n' | sort | comm -13 "$base.packages" -)
 echo
 echo "fresh-root: last line: $(grep . "$out" | tail -n 1)"
 echo "fresh-root: exit status $status after ${seconds} s ($((seconds / 60)) min $((seconds % 60)) s)"
