@@ -110,7 +110,7 @@ host_network() {
   apt_settings >"$root/etc/apt/apt.conf.d/90host-network"
   if [[ -d /usr/local/share/ca-certificates ]]; then
     cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
-    [[ ! -x $root/usr/sbin/update-ca-certificates ]] || in_root "$root" update-ca-certificates >/dev/null
+    [[ ! -x $root/usr/sbin/update-ca-certificates ]] || in_root "$root" update-ca-certificates >/dev/null 2>&1
   fi
   [[ -f /etc/npmrc ]] && cp /etc/npmrc "$root/etc/npmrc"
   for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS \
