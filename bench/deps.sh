@@ -4,3 +4,4 @@
 # unshare/nsenter. Idempotent (scripts/apt-install.sh).
 set -euo pipefail
 bash "$(dirname "$0")/../scripts/apt-install.sh" bench-deps gcc libc6-dev time hyperfine zstd gzip tar util-linux
+bash "$(dirname "$0")/../scripts/require-commands.sh" bench-deps gcc time hyperfine zstd gzip tar unshare nsenter readelf git bash wc

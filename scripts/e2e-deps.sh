@@ -9,6 +9,7 @@ PKGS=(
   docker.io                  # tier 3 (dockerd 20.10)
   containernetworking-plugins # CNI loopback/bridge/host-local for tier 2 pods
   busybox-static             # the busybox test image
+  binutils                   # readelf: is /bin/busybox static
   skopeo                     # oci-archive -> docker-archive for `docker load`
   jq                         # reading OCI index/config JSON
   gcc libc6-dev              # the test fixtures
@@ -25,6 +26,10 @@ PKGS=(
 )
 
 bash "$(dirname "$0")/apt-install.sh" e2e-deps "${PKGS[@]}"
+# every command the tiers (test/e2e/*.sh) run
+bash "$(dirname "$0")/require-commands.sh" e2e-deps runc containerd ctr containerd-shim-runc-v2 dockerd docker \
+  skopeo busybox jq gcc readelf ip mount umount timeout tar gzip sha256sum stat sort awk sed grep tee mktemp \
+  cat cut date head readlink tail tr uname wc chmod cp ln mkdir mv rm sleep
 
 for t in runc containerd ctr dockerd skopeo busybox jq podman conmon docker-registry curl /usr/lib/go-1.19/bin/go; do
   printf 'e2e-deps: %-10s %s\n' "$t" "$(command -v "$t" || echo MISSING)"

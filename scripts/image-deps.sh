@@ -22,3 +22,7 @@ PKGS=(
 )
 
 bash "$(dirname "$0")/apt-install.sh" image-deps "${PKGS[@]}"
+# every command the build (scripts/build-*.sh, check-reproducible.sh) and test/arch/ run
+bash "$(dirname "$0")/require-commands.sh" image-deps gcc aarch64-linux-gnu-gcc readelf qemu-aarch64-static \
+  qemu-x86_64-static jq tar gzip zstd sha256sum stat git unshare nsenter mount base64 cmp timeout find sort \
+  touch date sed awk grep cut chown chmod cp mkdir mv rm env head wc sleep ls

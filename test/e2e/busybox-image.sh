@@ -9,6 +9,8 @@ E2E_TIER=busybox-image
 source "$(dirname "$0")/lib.sh"
 trap - EXIT
 out=${1:?usage: busybox-image.sh OUT [--docker]}
+bash "$REPO_ROOT/scripts/require-commands.sh" busybox-image busybox readelf jq tar gzip sha256sum stat >&2 ||
+  die "the commands busybox-image.sh runs are installed"
 mkdir -p "$out"
 rm -rf "$out/busybox" "$out/busybox.tar" "$out/busybox.oci.tar" "$out/busybox.docker.tar" "$out/rootfs"
 r="$out/rootfs"

@@ -305,7 +305,8 @@ oci_to_docker_archive() {
 busybox_rootfs() {
   local r=$1 bb=/bin/busybox a ln=(ln -sf busybox)
   [[ -x $bb ]] || { echo "/bin/busybox missing (apt-get install busybox-static)" >&2; return 1; }
-  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
+  # static: no program interpreter (PT_INTERP) to load it
+  ! readelf -lW "$bb" | grep -q 'Requesting program interpreter' ||
     { echo "/bin/busybox is not static (busybox-static, not busybox)" >&2; return 1; }
   mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
   chmod 1777 "$r/tmp"
