@@ -22,7 +22,7 @@ package() {
     awk) echo mawk ;;
     base64 | basename | cat | chmod | chown | comm | cp | cut | date | dirname | env | head | id | ln | ls | \
       mkdir | mktemp | mv | nproc | printf | readlink | rm | rmdir | sha256sum | sleep | sort | stat | tail | \
-      tee | timeout | touch | tr | uname | wc) echo coreutils ;;
+      tee | timeout | touch | tr | uname | wc | shuf) echo coreutils ;;
     cmp | diff) echo diffutils ;;
     find | xargs) echo findutils ;;
     grep) echo grep ;;
@@ -32,13 +32,13 @@ package() {
     dpkg-query) echo dpkg ;;
     apt-get | apt-config) echo apt ;;
     mount | umount) echo mount ;;
-    unshare | nsenter | setpriv | flock | pivot_root) echo util-linux ;;
+    unshare | nsenter | setpriv | flock | pivot_root | ipcmk | ipcrm | ipcs) echo util-linux ;;
     # installed by the project's scripts
     git) echo git ;;
     jq) echo jq ;;
     gcc) echo gcc ;;
     aarch64-linux-gnu-gcc) echo gcc-aarch64-linux-gnu ;;
-    readelf) echo binutils ;;
+    readelf | strip) echo binutils ;;
     qemu-aarch64-static | qemu-x86_64-static) echo qemu-user-static ;;
     zstd) echo zstd ;;
     runc) echo runc ;;
@@ -46,7 +46,9 @@ package() {
     dockerd | docker) echo docker.io ;;
     skopeo) echo skopeo ;;
     busybox) echo busybox-static ;;
-    ip) echo iproute2 ;;
+    ip | ss) echo iproute2 ;;
+    docker-registry) echo docker-registry ;;
+    curl) echo curl ;;
     ps | pgrep | kill) echo procps ;; # kill: the executable, for commands run without a shell
     time) echo time ;;
     hyperfine) echo hyperfine ;;

@@ -306,7 +306,9 @@ busybox_rootfs() {
   local r=$1 bb=/bin/busybox a ln=(ln -sf busybox)
   [[ -x $bb ]] || { echo "/bin/busybox missing (apt-get install busybox-static)" >&2; return 1; }
   # static: no program interpreter (PT_INTERP) to load it
-  ! readelf -lW "$bb" | grep -q 'Requesting program interpreter' ||
+  local headers
+  headers=$(readelf -lW "$bb") || { echo "readelf cannot read /bin/busybox" >&2; return 1; }
+  ! grep -q 'Requesting program interpreter' <<<"$headers" ||
     { echo "/bin/busybox is not static (busybox-static, not busybox)" >&2; return 1; }
   mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
   chmod 1777 "$r/tmp"
