@@ -4,7 +4,7 @@
 // the runtime would abort, so on every path pause must say and do exactly
 // what it does without that profile. Threads are counted with strace.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -52,13 +52,18 @@ const withoutThreads = (): StartOptions => ({ wrapper: [fixture("deny"), "thread
 
 /** Runs PATH under strace; returns what pause did and the thread creations strace saw. */
 async function traced(path: (options: StartOptions) => Promise<Finished>) {
-  const log = join(mkdtempSync(join(tmpdir(), "pause-strace-")), "trace");
+  const folder = mkdtempSync(join(tmpdir(), "pause-strace-"));
+  const log = join(folder, "trace");
   const tracer = [STRACE!, "-f", "-qq", "-e", "trace=clone,clone3", "-e", "signal=none", "-o", log];
-  const result = await path({ tracer });
-  const creations = readFileSync(log, "utf8")
-    .split("\n")
-    .filter((line) => /\bclone3?\(/.test(line) && line.includes("CLONE_THREAD"));
-  return { result, creations };
+  try {
+    const result = await path({ tracer });
+    const creations = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((line) => /\bclone3?\(/.test(line) && line.includes("CLONE_THREAD"));
+    return { result, creations };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 describe("B10 no thread, ever", () => {

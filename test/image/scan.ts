@@ -24,7 +24,8 @@ const work = mkdtempSync(join(tmpdir(), "pause-image-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function run(argv: string[]): string {
-  const result = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
+  // TMPDIR: trivy leaves its analyzer's temporary folders behind; they go with `work`.
+  const result = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", env: { ...Bun.env, TMPDIR: work } });
   if (result.exitCode !== 0) throw new Error(`${argv.join(" ")}: exit ${result.exitCode}\n${result.stderr.toString()}`);
   return result.stdout.toString();
 }
