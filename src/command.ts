@@ -4,9 +4,12 @@
 // runtime past the point where it starts a thread of its own (SPEC B10), so
 // citty runs only when the program is built (src/usage.ts).
 import type { ArgsDef, CommandDef } from "citty";
-import { version } from "./version";
 
-/** Stands for the version in the usage text rendered at build time (src/usage.ts). */
+/**
+ * Stands for the version in the usage text, which is rendered when the
+ * program is built: the build defines the version for the program, not for
+ * its macros, so src/cli.ts fills it in.
+ */
 export const VERSION_PLACEHOLDER = "{version}";
 
 export const options = {
@@ -17,7 +20,7 @@ export const options = {
 export const command = {
   meta: {
     name: "pause",
-    version,
+    version: VERSION_PLACEHOLDER,
     description: "Hold a pod's namespaces and reap its orphans, as PID 1, until told to stop.",
   },
   args: options,

@@ -18,7 +18,7 @@
 //     scavenger in turn). Messages are written with libc (src/native.ts) and
 //     the usage text is rendered when the program is built (src/usage.ts);
 //   - it allocates little: the no-argument path stays well under that size.
-// test/b10-idle.test.ts counts thread creations on every path.
+// test/b10-b2-no-thread.test.ts counts thread creations on every path.
 import { HelperLoadError, loadHelper, type Helper } from "./native";
 
 export const EXIT_HELPER_UNAVAILABLE = 4;

@@ -13,12 +13,12 @@ import {
   leaveOrphansAndAwaitReaping,
   notAsPid1,
   runPause,
+  tool,
   type Finished,
   type StartOptions,
 } from "./support/pause";
 
-const STRACE = Bun.which("strace", { PATH: `${Bun.env.PATH ?? ""}:/usr/bin:/bin` });
-if (!STRACE) throw new Error("strace is not installed");
+const STRACE = tool("strace");
 
 const manyArguments = Array.from({ length: 1000 }, (_, i) => `--argument-${i}`);
 
@@ -54,7 +54,7 @@ const withoutThreads = (): StartOptions => ({ wrapper: [fixture("deny"), "thread
 async function traced(path: (options: StartOptions) => Promise<Finished>) {
   const folder = mkdtempSync(join(tmpdir(), "pause-strace-"));
   const log = join(folder, "trace");
-  const tracer = [STRACE!, "-f", "-qq", "-e", "trace=clone,clone3", "-e", "signal=none", "-o", log];
+  const tracer = [STRACE, "-f", "-qq", "-e", "trace=clone,clone3", "-e", "signal=none", "-o", log];
   try {
     const result = await path({ tracer });
     const creations = readFileSync(log, "utf8")

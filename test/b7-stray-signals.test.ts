@@ -7,15 +7,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { asPid1, fixture, leaveOrphansAndAwaitReaping, PAUSE, type Running } from "./support/pause";
+import { asPid1, fixture, leaveOrphansAndAwaitReaping, PAUSE, tool, type Running } from "./support/pause";
 
 const SIGRTMAX = 64;
 const notStray = new Set([2 /* INT */, 9 /* KILL */, 15 /* TERM */, 17 /* CHLD */, 19 /* STOP */]);
 const strays = Array.from({ length: SIGRTMAX }, (_, i) => i + 1).filter((signo) => !notStray.has(signo));
 
-const SETPRIV = Bun.which("setpriv", { PATH: `${Bun.env.PATH ?? ""}:/usr/bin:/bin` });
-if (!SETPRIV) throw new Error("setpriv is not installed");
-const asNobody = [SETPRIV, "--reuid=65535", "--regid=65535", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"];
+const asNobody = [tool("setpriv"), "--reuid=65535", "--regid=65535", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"];
 
 /** Still reaping, and still stopping cleanly: a crash report or a death by signal would show here. */
 async function expectUndisturbed(pause: Running): Promise<void> {

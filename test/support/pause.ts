@@ -18,7 +18,8 @@ const UNSHARE = tool("unshare");
 const NSENTER = tool("nsenter");
 const SH = tool("sh");
 
-function tool(name: string): string {
+/** The absolute path of command NAME, found once; throws if it is not installed. */
+export function tool(name: string): string {
   const path = Bun.which(name, { PATH: `${Bun.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin` });
   if (!path) throw new Error(`${name} is not installed`);
   return path;
@@ -129,6 +130,16 @@ function spawn(command: string[], env: Record<string, string> = PLAIN_ENV): Subp
   return process;
 }
 
+/** Spawns COMMAND as a test asks: under its tracer, with its environment. */
+function launch(command: string[], options: StartOptions): Subprocess<"ignore", "pipe", "pipe"> {
+  return spawn([...(options.tracer ?? []), ...command], options.env);
+}
+
+/** pause itself with ARGS, behind the test's wrapper. */
+function pauseCommand(args: string[], options: StartOptions): string[] {
+  return [...(options.wrapper ?? []), options.program ?? PAUSE, ...args];
+}
+
 /** The first process at or below LAUNCHER that runs dist/pause (wrappers exec it, unshare and tracers fork it). */
 function findPause(launcher: number, program: string): number | undefined {
   if (isPause(launcher, program)) return launcher;
@@ -141,7 +152,7 @@ function findPause(launcher: number, program: string): number | undefined {
 
 async function start(command: string[], options: StartOptions) {
   const program = options.program ?? PAUSE;
-  const process = spawn([...(options.tracer ?? []), ...command], options.env);
+  const process = launch(command, options);
   const finished = collect(process);
   let pid: number | undefined;
   await waitFor("pause to start", () => (pid = findPause(process.pid, program)) !== undefined || process.exitCode !== null);
@@ -155,7 +166,7 @@ async function start(command: string[], options: StartOptions) {
 }
 
 function pid1Command(args: string[], options: StartOptions): string[] {
-  return [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...(options.wrapper ?? []), options.program ?? PAUSE, ...args];
+  return [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", ...pauseCommand(args, options)];
 }
 
 /** Starts pause as PID 1 of a new PID namespace, as a pod sandbox runs it, and waits for its handlers. */
@@ -170,7 +181,7 @@ export async function asPid1(args: string[] = [], options: StartOptions = {}): P
 
 /** Starts pause as an ordinary process of this PID namespace. */
 export async function notAsPid1(args: string[] = [], options: StartOptions = {}): Promise<Running> {
-  const running = await start([...(options.wrapper ?? []), options.program ?? PAUSE, ...args], options);
+  const running = await start(pauseCommand(args, options), options);
   return {
     ...running,
     inNamespace: () => Promise.reject(new Error("pause is not in a namespace of its own")),
@@ -179,13 +190,13 @@ export async function notAsPid1(args: string[] = [], options: StartOptions = {})
 
 /** Runs pause as PID 1 to completion (for -v and failures at start-up). */
 export function runAsPid1(args: string[], options: StartOptions = {}): Promise<Finished> {
-  return collect(spawn([...(options.tracer ?? []), ...pid1Command(args, options)], options.env));
+  return collect(launch(pid1Command(args, options), options));
 }
 
 /** Runs pause, not as PID 1, to completion (for -v, --help); `shell` wraps it as `sh -c SHELL sh pause ARGS...`. */
 export function runPause(args: string[], options: StartOptions & { shell?: string } = {}): Promise<Finished> {
-  const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : [...(options.wrapper ?? []), PAUSE, ...args];
-  return collect(spawn([...(options.tracer ?? []), ...command], options.env));
+  const command = options.shell ? [SH, "-c", options.shell, "sh", PAUSE, ...args] : pauseCommand(args, options);
+  return collect(launch(command, options));
 }
 
 /** Makes `count` orphans inside pause's namespace and waits until pause has reaped them all. */
