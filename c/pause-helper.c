@@ -50,7 +50,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* c/pause-preload.c builds these same functions unexported. */
+#ifndef EXPORT
 #define EXPORT __attribute__((visibility("default")))
+#endif
 
 enum install_status {
     INSTALLED = 0,

@@ -149,6 +149,17 @@ describe.each(ARCHES)("linux/%s", (arch) => {
     ].sort());
   });
 
+  test("the SBOM names the /etc/ld.so.preload library the image carries, with its sha256", () => {
+    const named = readFileSync(join(rootfs, "etc/ld.so.preload"), "utf8").trim();
+    const preload = sbomComponent("pause-preload");
+    expect(preload.description).toContain(named);
+    expect(preload.hashes[0].content).toBe(sha256(readFileSync(join(rootfs, named))));
+    expect(preload.hashes[0].content).toBe(
+      sha256(readFileSync(join(ROOT, "build", `linux-${arch}`, "libpause-preload.so"))),
+    );
+    expect(sbom.dependencies.find((d: any) => d.ref === "image").dependsOn).toContain("pause-preload");
+  });
+
   test.each(Object.keys(layouts))(`%s: the SBOM is a referrer of the linux/${arch} manifest`, (name) => {
     const layout = layouts[name]!;
     const subject = layout.platform(arch);
