@@ -11,13 +11,11 @@
 //   - the charge of a cold start with no limit, at the disk's read_ahead_kb.
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { BUILD, QUICK, ROOT, run, say, sleep } from "../lib/common";
+import { BUILD, QUICK, ROOT, run, say } from "../lib/common";
 import { readAheadKb } from "../lib/cgroup";
-import { probe } from "../lib/probe";
 import type { Context, Section } from "../lib/section";
-import { spread } from "../lib/stats";
 import { PRELOAD_HANDLERS_ONLY, type Subject } from "../lib/subjects";
-import { attempt } from "./budget";
+import { coldStarts, termWindows, warmStarts } from "../lib/window";
 
 const ROOTFS = join(ROOT, "dist", "rootfs", "linux-amd64");
 const LIBRARY = "lib/x86_64-linux-gnu/libpause-preload.so";
@@ -63,30 +61,6 @@ function subjectsFor(c: Subject): Subject[] {
   ];
 }
 
-function windows(subjects: Subject[]) {
-  const lost = new Map<string, Record<number, number>>(subjects.map((s) => [s.name, {}]));
-  const lastLost = new Map<string, number>(subjects.map((s) => [s.name, -1]));
-  for (let delay = 0; delay <= MAX_US; delay += STEP_US) {
-    const active = subjects.filter((s) => delay <= lastLost.get(s.name)! + CLEAN_US || delay < CLEAN_US);
-    if (active.length === 0) break;
-    for (let t = 0; t < TRIES; t++) {
-      for (let i = 0; i < active.length; i++) {
-        const subject = active[(i + t) % active.length]!;
-        const r = probe(subject, { termAfterExecUs: delay });
-        if (r.term_lost !== 1) continue;
-        // Counted at the delay it was sent with (a busy machine sends some late), to the step below.
-        const sent = Math.max(delay, Math.floor(r.term_after_exec_us / STEP_US) * STEP_US);
-        const counts = lost.get(subject.name)!;
-        counts[sent] = (counts[sent] ?? 0) + 1;
-        lastLost.set(subject.name, Math.max(lastLost.get(subject.name)!, sent));
-      }
-    }
-  }
-  return Object.fromEntries(
-    subjects.map((s) => [s.name, { latestLostMs: lastLost.get(s.name)! < 0 ? null : lastLost.get(s.name)! / 1000, lostByDelayUs: lost.get(s.name)! }]),
-  );
-}
-
 async function measure(all: Subject[]) {
   if (!existsSync(join(ROOTFS, "etc", "ld.so.preload"))) {
     say(`image: skipped, no ${ROOTFS}/etc/ld.so.preload (npm run image)`);
@@ -94,32 +68,12 @@ async function measure(all: Subject[]) {
   }
   const subjects = subjectsFor(all.find((s) => s.kind === "reference")!);
   say(`image as shipped: SIGTERM window (${TRIES} tries per ${STEP_US} us step), warm start-up (${WARM_RUNS} each), cold charge (${COLD_RUNS} each)`);
-  const window = windows(subjects);
-  const warm: Record<string, { paused: number[]; handlers: number[] }> = Object.fromEntries(subjects.map((s) => [s.name, { paused: [], handlers: [] }]));
-  for (let round = 0; round < WARM_RUNS; round++) {
-    for (let i = 0; i < subjects.length; i++) {
-      const subject = subjects[(i + round) % subjects.length]!;
-      const r = probe(subject);
-      warm[subject.name]!.paused.push(r.spawn_to_paused_us / 1000);
-      warm[subject.name]!.handlers.push(r.spawn_to_ready_us / 1000);
-      await sleep(20);
-    }
-  }
-  const cold: Record<string, { chargeMib: number[]; readyMs: number[] }> = Object.fromEntries(subjects.map((s) => [s.name, { chargeMib: [], readyMs: [] }]));
-  for (let i = 0; i < COLD_RUNS; i++) {
-    for (const subject of subjects) {
-      const a = attempt(subject, null, true);
-      cold[subject.name]!.chargeMib.push(a.peakMib);
-      if (a.readyMs !== null) cold[subject.name]!.readyMs.push(a.readyMs);
-    }
-  }
+  const window = termWindows(subjects, { tries: TRIES, stepUs: STEP_US, cleanUs: CLEAN_US, maxUs: MAX_US });
+  const warm = await warmStarts(subjects, WARM_RUNS);
+  const cold = coldStarts(subjects, COLD_RUNS);
   const result: Record<string, any> = { readAheadKb: readAheadKb(ROOTFS), tries: TRIES, stepUs: STEP_US, loadAverage: run(["cat", "/proc/loadavg"], "loadavg").trim() };
   for (const s of subjects) {
-    result[s.name] = {
-      window: window[s.name],
-      warm: { spawnToHandlersMs: spread(warm[s.name]!.handlers), spawnToPauseSyscallMs: spread(warm[s.name]!.paused) },
-      cold: { chargeMib: spread(cold[s.name]!.chargeMib), readyMs: spread(cold[s.name]!.readyMs) },
-    };
+    result[s.name] = { window: window[s.name], warm: warm[s.name], cold: cold[s.name] };
   }
   return result;
 }
