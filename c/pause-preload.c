@@ -22,8 +22,10 @@
  * and before the executable's own constructors and entry point: one thread,
  * libc usable, nothing of the runtime's yet. A handler that fires from then on
  * calls only write, _exit and waitpid, which are bound already. An IFUNC
- * resolver would run earlier, while the loader relocates, before the
- * executable is relocated; bench/NOTES.md gives the windows of both.
+ * resolver runs earlier, while the loader relocates, but needs -fno-plt and
+ * -z now to call libc at all there, and with libc not yet initialised; the
+ * executable has few relocations, so the resolver gains about 0.06 ms, under
+ * the window method's 0.25 ms step (bench/NOTES.md gives both windows).
  *
  * Without this library (a bare ./pause outside the image) pause.ts works as
  * before, only with the runtime's start-up window.
