@@ -89,6 +89,10 @@ export const image: Section = {
     // In the table's dist/pause column: the image as it ships; in C's: the C pause run the same way.
     const from = (name: string) => (name === "dist/pause" ? data[SHIPPED] : name === "C" ? data[C_ROOT] : undefined);
     add("image: SIGTERM lost up to (after execve)", "ms", (n) => from(n)?.window.latestLostMs ?? (from(n) ? 0 : undefined));
+    add("image: SIGTERM lost if sent >= 1 ms after execve", "%", (n) => {
+      const w = from(n)?.window.from1Ms;
+      return w && w.sent > 0 ? (100 * w.lost) / w.sent : undefined;
+    });
   },
   lines(data) {
     if (data.unavailable) return [`\nimage as shipped: ${data.unavailable}`];
