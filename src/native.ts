@@ -1,5 +1,5 @@
 // Every bun:ffi detail: loading the C helper, and the libc calls needed to
-// do it and to write pause's messages.
+// do it.
 //
 // The helper's bytes are compiled into the executable (scripts/build-binary.sh
 // turns the shared object into build/libpause-helper.ts). An embedded file
@@ -19,9 +19,11 @@ export interface Helper {
 
 export class HelperLoadError extends Error {}
 
-const MFD_CLOEXEC = 1;
+const MFD_CLOEXEC = 0x1;
+const MFD_NOEXEC_SEAL = 0x8;
 const EINTR = 4;
 const EIO = 5;
+const EINVAL = 22;
 
 function openLibc() {
   return dlopen("libc.so.6", {
@@ -60,16 +62,21 @@ function writeAll(fd: number, bytes: Uint8Array): number {
 }
 
 /**
- * Writes TEXT to FD, whatever becomes of it. libc's write, not node:fs: that
- * module's heap alone pushes the runtime past the point where it starts a
- * thread of its own (SPEC B10).
+ * A memory file that can never be made executable (MFD_NOEXEC_SEAL): the
+ * loader maps it, nobody execs it. Hardened nodes ask for that
+ * (vm.memfd_noexec=2: Linux 6.3 to 6.5 refuse a memory file without the
+ * flag); a kernel older than 6.3 does not know the flag and answers EINVAL,
+ * and then the file is made without it.
  */
-export function writeText(fd: number, text: string): void {
-  writeAll(fd, Buffer.from(text));
+function createMemoryFile(name: string): number {
+  const cName = Buffer.from(`${name}\0`);
+  const fd = libc().memfd_create(cName, MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+  if (fd >= 0 || errno() !== EINVAL) return fd;
+  return libc().memfd_create(cName, MFD_CLOEXEC);
 }
 
 function copyToMemoryFile(bytes: Uint8Array): number {
-  const fd = libc().memfd_create(Buffer.from("pause-helper\0"), MFD_CLOEXEC);
+  const fd = createMemoryFile("pause-helper");
   if (fd < 0) throw new HelperLoadError(`memfd_create: ${lastError()}`);
   if (writeAll(fd, bytes) !== 0) {
     const reason = lastError();
