@@ -34,7 +34,8 @@ function pauseForever(): void {
     helper = loadHelper();
   } catch (error) {
     const reason = error instanceof HelperLoadError ? error.message : String(error);
-    fail(EXIT_HELPER_UNAVAILABLE, `Error: cannot load the signal helper: ${reason}`);
+    const { explainLoadFailure } = require("./diagnose") as typeof import("./diagnose");
+    fail(EXIT_HELPER_UNAVAILABLE, explainLoadFailure(reason));
   }
   const status = helper.installHandlers();
   if (status !== 0) process.exit(status); // upstream's codes, without a word
