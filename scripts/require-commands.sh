@@ -32,7 +32,7 @@ package() {
     dpkg-query) echo dpkg ;;
     apt-get | apt-config) echo apt ;;
     mount | umount) echo mount ;;
-    unshare | nsenter | setpriv | flock | pivot_root | ipcmk | ipcrm | ipcs) echo util-linux ;;
+    unshare | nsenter | setpriv | prlimit | flock | pivot_root | ipcmk | ipcrm | ipcs) echo util-linux ;;
     # installed by the project's scripts
     git) echo git ;;
     jq) echo jq ;;
