@@ -47,6 +47,7 @@ PAUSE_PID="$(jq -r .info.pid <<<"$ST1")"
 expect_eq "crictl inspectp: .info.image is the sandbox image" "$PAUSE_IMAGE_NAME" "$(jq -r .info.image <<<"$ST1")"
 expect_eq "sandbox container runs our image" "$PAUSE_IMAGE_NAME" "$("${CTR[@]}" containers info "$SB1" | jq -r .Image)"
 expect_match "pause (host pid $PAUSE_PID) runs as uid 65535" $'Uid:\t65535\t65535\t65535\t65535' "$(grep Uid: /proc/$PAUSE_PID/status)"
+expect_runtime_env "containerd's sandbox" "$PAUSE_PID"
 [[ "$(readlink /proc/$PAUSE_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ]] &&
   pass "pod1 has its own network namespace" || fail "pod1 has its own network namespace"
 

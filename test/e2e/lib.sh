@@ -152,6 +152,17 @@ check_orphans_reaped() {
   expect_eq "no zombie in the pod" 0 "$("$@" sh -c "$zombies" | tr -d ' ')"
 }
 
+# expect_runtime_env LABEL PID: pause (host pid PID) got its image config's Env
+# from the runtime: the settings under which it runs within 512 MiB of
+# RLIMIT_AS and RLIMIT_DATA (README "Limits").
+expect_runtime_env() {
+  local label=$1 pid=$2 want got
+  want="$(oci_image_config "$PAUSE_IMAGE_DIR" "$(host_arch)" | jq -r '.config.Env // [] | .[]' | sort)"
+  [[ -n $want ]] || fail "$label: the image config has an Env"
+  got="$(tr '\0' '\n' <"/proc/$pid/environ" | grep -Fx -f <(printf '%s\n' "$want") | sort)"
+  expect_eq "$label: pause's environment has the image's Env ($(printf '%s ' $want))" "$want" "$got"
+}
+
 # need_cmds CMD...: run scripts/e2e-deps.sh (apt-get, idempotent) when one is missing
 need_cmds() {
   local c missing=()

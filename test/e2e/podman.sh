@@ -42,6 +42,7 @@ expect_eq "the infra container runs /pause (host pid $INFRA_PID)" "/pause" "$(tr
 # a podman fact the README states; when podman starts honouring User, this fails and the README changes
 expect_eq "podman 4.3 runs the infra container as uid 0, not the image's 65535 (README)" 0 \
   "$(awk '/^Uid:/ {print $2}' "/proc/$INFRA_PID/status")"
+expect_runtime_env "podman's infra container" "$INFRA_PID"
 for ns in pid net ipc uts; do
   expect_eq "busybox shares the pod's $ns namespace (host view)" "$(readlink "/proc/$INFRA_PID/ns/$ns")" "$(readlink "/proc/$BB_PID/ns/$ns")"
 done
@@ -64,6 +65,7 @@ expect_eq "podman ps -a: no container left" "" "$(podman ps -a -q)"
 # ---- a lone container honours the image's User ------------------------------------
 check "podman run -d $PAUSE_LOCAL" podman run -d --name lone --network none "$PAUSE_LOCAL"
 LONE_PID="$(podman inspect lone | jq -r '.[0].State.Pid')"
+expect_runtime_env "a lone podman run" "$LONE_PID"
 expect_match "a lone podman run of the image runs /pause as uid 65535" $'Uid:\t65535\t65535\t65535\t65535' "$(grep Uid: "/proc/$LONE_PID/status")"
 check "pause installs its handlers (SigCgt)" wait_for 10 "pause handlers" pause_ready "$LONE_PID"
 check "podman stop lone" podman stop lone
