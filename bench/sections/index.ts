@@ -7,6 +7,7 @@ import { idle } from "./idle";
 import { lifetime } from "./lifetime";
 import { paths } from "./paths";
 import { preload } from "./preload";
+import { quota } from "./quota";
 import { signals } from "./signals";
 import { sizes } from "./sizes";
 import { startup } from "./startup";
@@ -14,4 +15,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, preload, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, quota, preload, sizes];
