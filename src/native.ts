@@ -13,6 +13,8 @@ import helperBytes from "../build/libpause-helper";
 export interface Helper {
   /** 0, or the exit code of the handler that could not be installed (1 INT, 2 TERM, 3 CHLD). */
   installHandlers(): number;
+  /** Why installHandlers() failed: the system's words for its errno. */
+  installError(): string;
   /** Blocks in pause() for good; returns the errno that ended the wait if it ever does. */
   waitForever(): number;
 }
@@ -46,8 +48,12 @@ function errno(): number {
   return read.i32(libc().__errno_location() as Pointer, 0);
 }
 
+function describeErrno(code: number): string {
+  return new CString(libc().strerror(code) as Pointer).toString();
+}
+
 function lastError(): string {
-  return new CString(libc().strerror(errno()) as Pointer).toString();
+  return describeErrno(errno());
 }
 
 /** Writes all of BYTES to FD, retrying on EINTR; returns 0, or the errno that stopped it. */
@@ -91,10 +97,12 @@ export function loadHelper(): Helper {
   try {
     const { symbols } = dlopen(`/proc/self/fd/${fd}`, {
       pause_install_handlers: { args: [], returns: FFIType.i32 },
+      pause_install_error: { args: [], returns: FFIType.i32 },
       pause_wait_forever: { args: [], returns: FFIType.i32 },
     });
     return {
       installHandlers: () => symbols.pause_install_handlers(),
+      installError: () => describeErrno(symbols.pause_install_error()),
       waitForever: () => symbols.pause_wait_forever(),
     };
   } catch (error) {
