@@ -34,6 +34,20 @@ function removeDir(dir: string): void {
   }
 }
 
+/** cgroup v2: makes CONTROLLER's files appear in DIR (a child of PARENT), or removes DIR and says why not. */
+function enableController(parent: string, dir: string, controller: "memory" | "cpu"): void {
+  const limitFile = join(dir, `${controller}.max`);
+  if (!existsSync(limitFile)) {
+    try {
+      writeFileSync(join(parent, "cgroup.subtree_control"), `+${controller}`);
+    } catch {}
+  }
+  if (!existsSync(limitFile)) {
+    removeDir(dir);
+    throw new Error(`the ${controller} controller is not enabled for ${parent}'s children (a cgroup v2 parent with processes of its own cannot enable it)`);
+  }
+}
+
 /** Where memory cgroups can be made, or why not. */
 export function memoryHierarchy(): { version: 1 | 2; parent: string } | { unavailable: string } {
   const own = readText("/proc/self/cgroup") ?? "";
@@ -60,15 +74,7 @@ export function memoryCgroup(limitBytes: number | null): MemoryCgroup {
   const file = (name: string) => join(dir, name);
   const number = (name: string) => Number((readText(file(name)) ?? "").trim());
   if (where.version === 2) {
-    if (!existsSync(file("memory.max"))) {
-      try {
-        writeFileSync(join(where.parent, "cgroup.subtree_control"), "+memory");
-      } catch {}
-    }
-    if (!existsSync(file("memory.max"))) {
-      removeDir(dir);
-      throw new Error(`the memory controller is not enabled for ${where.parent}'s children (a cgroup v2 parent with processes of its own cannot enable it)`);
-    }
+    enableController(where.parent, dir, "memory");
     if (limitBytes !== null) writeFileSync(file("memory.max"), String(limitBytes));
     if (existsSync(file("memory.swap.max"))) writeFileSync(file("memory.swap.max"), "0");
   } else {
@@ -131,15 +137,7 @@ export function cpuCgroup(quotaUs: number | null, periodUs = 100_000): CpuCgroup
   made.add(dir);
   const file = (name: string) => join(dir, name);
   if (where.version === 2) {
-    if (!existsSync(file("cpu.max"))) {
-      try {
-        writeFileSync(join(where.parent, "cgroup.subtree_control"), "+cpu");
-      } catch {}
-    }
-    if (!existsSync(file("cpu.max"))) {
-      removeDir(dir);
-      throw new Error(`the cpu controller is not enabled for ${where.parent}'s children`);
-    }
+    enableController(where.parent, dir, "cpu");
     writeFileSync(file("cpu.max"), `${quotaUs ?? "max"} ${periodUs}`);
   } else {
     writeFileSync(file("cpu.cfs_period_us"), String(periodUs));
