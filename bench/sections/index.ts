@@ -8,6 +8,7 @@ import { image } from "./image";
 import { lifetime } from "./lifetime";
 import { paths } from "./paths";
 import { preload } from "./preload";
+import { quota } from "./quota";
 import { signals } from "./signals";
 import { sizes } from "./sizes";
 import { startup } from "./startup";
@@ -15,4 +16,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, preload, image, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, quota, preload, image, sizes];
