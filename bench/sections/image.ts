@@ -1,6 +1,6 @@
 // The image as it ships: /pause run from a copy of dist/rootfs/linux-amd64 (so
 // its /etc/ld.so.preload applies), PID 1 of its own namespaces, chroot, uid
-// 65535, a fresh /proc (bench/startup-probe.c --root). Against the C
+// 65535, a fresh /proc (bench/startup-probe.c --root), with the config's Env. Against the C
 // reference in a root of its own and against the same rootfs without the
 // preload (the image before it carried one), and with the IFUNC variant of
 // the library (bench/preload.c built handlers-only, in the shipped one's
@@ -11,6 +11,7 @@
 //   - the charge of a cold start with no limit, at the disk's read_ahead_kb.
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { RUNTIME_ENV } from "../../src/diagnose";
 import { BUILD, QUICK, ROOT, run, say } from "../lib/common";
 import { readAheadKb } from "../lib/cgroup";
 import type { Context, Section } from "../lib/section";
@@ -43,9 +44,15 @@ function rootfsCopy(name: string, change: (root: string) => void = () => {}): st
   return root;
 }
 
-function rootSubject(name: string, root: string, handles = true): Subject {
+function rootSubject(name: string, root: string, env: Record<string, string> = {}): Subject {
   const exe = "/pause";
-  return { name, kind: "variant", exe, sentinelExe: exe, source: join(root, "pause"), handles, env: {}, root };
+  return { name, kind: "variant", exe, sentinelExe: exe, source: join(root, "pause"), handles: true, env, root };
+}
+
+/** The image as it ships, with its config's Env, as a subject for other sections; null without a built rootfs. */
+export function shippedImage(): Subject | null {
+  if (!existsSync(join(ROOTFS, "etc", "ld.so.preload"))) return null;
+  return rootSubject(SHIPPED, rootfsCopy(SHIPPED), { ...RUNTIME_ENV });
 }
 
 function subjectsFor(c: Subject): Subject[] {
@@ -56,7 +63,7 @@ function subjectsFor(c: Subject): Subject[] {
   return [
     rootSubject(C_ROOT, cRoot),
     rootSubject(WITHOUT_PRELOAD, rootfsCopy(WITHOUT_PRELOAD, (root) => rmSync(join(root, "etc", "ld.so.preload")))),
-    rootSubject(SHIPPED, rootfsCopy(SHIPPED)),
+    shippedImage()!,
     rootSubject(IFUNC, rootfsCopy(IFUNC, (root) => copyFileSync(PRELOAD_HANDLERS_ONLY, join(root, LIBRARY)))),
   ];
 }
