@@ -81,11 +81,7 @@ EOF
 done
 
 # ---- the C pause image -----------------------------------------------------------
-mkdir -p "$T/cpause/rootfs"
-gcc -Os -static -Wall -Wextra -Werror -o "$T/cpause/rootfs/pause" "$REPO_ROOT/bench/pause-reference.c" &&
-  strip "$T/cpause/rootfs/pause" || die "gcc -static bench/pause-reference.c"
-oci_layout_from_rootfs "$T/cpause/rootfs" "$T/cpause/image" "pause-c:3.10" \
-  '{"User":"65535:65535","Entrypoint":["/pause"]}' "$(host_arch)"
+bash "$E2E_DIR/c-pause-image.sh" "$T/cpause" >/dev/null || die "test/e2e/c-pause-image.sh builds the C pause image"
 pass "C pause image pause-c:3.10 (bench/pause-reference.c, static, FROM scratch, User 65535:65535)"
 
 # ---- two runs, same seed -----------------------------------------------------------
