@@ -1,6 +1,7 @@
 // The bench's figures as Mermaid charts (xychart-beta), which the forges
 // render where the README is read: start-up and memory for C, the Bun floor
-// and dist/pause. Written beside dist/bench.json as a Markdown file to paste.
+// and dist/pause, and a node's memory per sandbox against the number of pods.
+// Written beside dist/bench.json as a Markdown file to paste.
 import type { Subject } from "./subjects";
 
 function bar(title: string, unit: string, names: string[], values: (number | undefined)[]): string {
@@ -13,6 +14,20 @@ function bar(title: string, unit: string, names: string[], values: (number | und
     `  x-axis [${names.map((n) => `"${n}"`).join(", ")}]`,
     `  y-axis "${unit}" 0 --> ${Number(top.toPrecision(2))}`,
     `  bar [${known.join(", ")}]`,
+    "```",
+  ].join("\n");
+}
+
+/** Lines over a numeric x axis, one per series (xychart-beta draws no legend: the title names them, top to bottom). */
+export function lines(title: string, unit: string, xs: number[], series: number[][]): string {
+  const top = Math.max(...series.flat().filter(Number.isFinite), 0.01) * 1.15;
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `  title "${title}"`,
+    `  x-axis [${xs.map((x) => `"${x}"`).join(", ")}]`,
+    `  y-axis "${unit}" 0 --> ${Number(top.toPrecision(2))}`,
+    ...series.map((values) => `  line [${values.map((v) => (Number.isFinite(v) ? Number(v.toFixed(2)) : 0)).join(", ")}]`),
     "```",
   ].join("\n");
 }
@@ -31,6 +46,11 @@ export function charts(subjects: Subject[], report: Record<string, any>): string
   }
   if (report.budget && !report.budget.unavailable) {
     parts.push(bar(`cold start: memory charged to the pod (MiB, read_ahead_kb ${report.budget.readAheadKb})`, "MiB", names, base.map((s) => report.budget[s.name]?.cold?.chargeMib)));
+  }
+  if (report.node?.density) {
+    const perPod = (name: string) => report.node.density[name].densities.map((d: any) => d.perPodMib.available);
+    const xs = report.node.density.C.densities.map((d: any) => d.n);
+    parts.push(lines("node memory per sandbox (MiB, MemAvailable / N) vs pods: pause.ts (top), C (bottom)", "MiB", xs, [perPod("dist/pause"), perPod("C")]));
   }
   return `${parts.join("\n\n")}\n`;
 }

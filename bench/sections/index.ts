@@ -5,6 +5,7 @@ import type { Section } from "../lib/section";
 import { budget } from "./budget";
 import { idle } from "./idle";
 import { lifetime } from "./lifetime";
+import { node } from "./node";
 import { paths } from "./paths";
 import { preload } from "./preload";
 import { signals } from "./signals";
@@ -14,4 +15,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, preload, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, preload, sizes, node];

@@ -19,7 +19,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/containerd-daemon.sh"
 require_root
 bash "$REPO_ROOT/scripts/require-commands.sh" node-containerd containerd ctr runc containerd-shim-runc-v2 \
-  jq ip awk grep tr kill mktemp >&2 || die "the commands node-containerd.sh runs are installed"
+  jq ip mount umount awk sed sort grep tr kill mktemp >&2 || die "the commands node-containerd.sh runs are installed"
 label=$1 tar=${2:?} ref=${3:?}
 shift 3
 (($#)) || die "node-containerd.sh: a COMMAND to run"

@@ -73,11 +73,35 @@ export async function runPod(node: Node, name: string, options: PodOptions = {})
   return { id: out, ms };
 }
 
-/** StopPodSandbox then RemovePodSandbox: the latency of both. */
-export async function removePod(node: Node, id: string): Promise<number> {
-  const stop = await crictl(node, "stopp", id);
-  const remove = await crictl(node, "rmp", id);
-  return stop.ms + remove.ms;
+/** StopPodSandbox attempts before a pod counts as not stopped (kubelet, too, calls it again until it succeeds). */
+const STOP_ATTEMPTS = 3;
+
+export interface Removal {
+  /** StopPodSandbox (every attempt) then RemovePodSandbox. */
+  ms: number;
+  /** Failed StopPodSandbox calls before the one that succeeded, and what they said. */
+  stopErrors: string[];
+}
+
+/**
+ * StopPodSandbox then RemovePodSandbox. A failed StopPodSandbox is called
+ * again, as kubelet does: containerd 1.6 now and then answers "failed to kill
+ * container ...: ttrpc: closed" when an app container exited just before.
+ */
+export async function removePod(node: Node, id: string): Promise<Removal> {
+  const began = performance.now();
+  const stopErrors: string[] = [];
+  for (;;) {
+    try {
+      await crictl(node, "stopp", id);
+      break;
+    } catch (error) {
+      stopErrors.push((error as Error).message);
+      if (stopErrors.length === STOP_ATTEMPTS) throw error;
+    }
+  }
+  await crictl(node, "rmp", id);
+  return { ms: performance.now() - began, stopErrors };
 }
 
 /** Creates and starts a busybox container running `sh -c SCRIPT` in pod ID (made with podConfig NAME). */

@@ -11,7 +11,9 @@ import { crictl, type Node } from "./cri";
 const MiB = 1024 * 1024;
 /** MemAvailable may drop this much over a soak and still be "back" (page cache, slab and other tenants move it). */
 export const MEMORY_NOISE_MIB = Number(Bun.env.NODE_MEMORY_NOISE_MIB ?? 64);
-/** Once the last pod is removed, shims and namespaces go asynchronously: polled this long. */
+/** Kernel memory no process owns (unreclaimable slab, per-CPU: network namespaces, cgroups, mounts) may grow this much. */
+export const KERNEL_NOISE_MIB = Number(Bun.env.NODE_KERNEL_NOISE_MIB ?? 16);
+/** Once the last pod is removed, shims and namespaces go asynchronously (the kernel frees a netns later still): polled this long. */
 const SETTLE_MS = 30_000;
 
 export interface NodeCounts {
@@ -40,6 +42,10 @@ export interface NodeCounts {
 export interface NodeMemory {
   /** /proc/meminfo MemAvailable, bytes. */
   availableBytes: number;
+  /** /proc/meminfo SUnreclaim + Percpu: what leaked namespaces, cgroups and mounts would hold. */
+  kernelBytes: number;
+  /** /proc/meminfo AnonPages: every process's, the node's other tenants' too. */
+  anonPagesBytes: number;
   /** The pods' cgroup parent: all it is charged (memory.usage_in_bytes / memory.current) and anonymous memory alone. */
   podsBytes: number;
   podsAnonBytes: number;
@@ -97,13 +103,16 @@ export function podPids(node: Node): number[] {
 }
 
 export function nodeMemory(node: Node): NodeMemory {
-  const available = Number(field(readText("/proc/meminfo"), "MemAvailable")?.split(/\s+/)[0] ?? NaN) * 1024;
+  const meminfo = readText("/proc/meminfo");
+  const bytes = (name: string) => Number(field(meminfo, name)?.split(/\s+/)[0] ?? NaN) * 1024;
   const { dir, v2 } = memoryDir(node);
   const number = (file: string) => Number((readText(join(dir, file)) ?? "0").trim());
   const stat = readText(join(dir, "memory.stat")) ?? "";
   const statField = (name: string) => Number(stat.match(new RegExp(`^${name} (\\d+)$`, "m"))?.[1] ?? 0);
   return {
-    availableBytes: available,
+    availableBytes: bytes("MemAvailable"),
+    kernelBytes: bytes("SUnreclaim") + (bytes("Percpu") || 0),
+    anonPagesBytes: bytes("AnonPages"),
     podsBytes: number(v2 ? "memory.current" : "memory.usage_in_bytes"),
     podsAnonBytes: v2 ? statField("anon") : statField("total_rss"),
   };
@@ -147,16 +156,26 @@ export function leftOver(before: NodeCounts, after: NodeCounts): Partial<NodeCou
   return left;
 }
 
-/** Polls until no count is above BEFORE (shims and namespaces go after the calls return) or SETTLE_MS pass; the last snapshot. */
-export async function settled(node: Node, before: NodeCounts): Promise<{ snapshot: NodeSnapshot; settleMs: number }> {
+/**
+ * Polls until no count is above BEFORE's and MemAvailable and kernel memory
+ * are back within noise (shims, namespaces and their memory go after the
+ * calls return), or SETTLE_MS pass; the last snapshot.
+ */
+export async function settled(node: Node, before: NodeSnapshot): Promise<{ snapshot: NodeSnapshot; settleMs: number }> {
   const began = performance.now();
   for (;;) {
     const snapshot = await nodeSnapshot(node);
-    const done = Object.keys(leftOver(before, snapshot.counts)).length === 0;
+    const done =
+      Object.keys(leftOver(before.counts, snapshot.counts)).length === 0 &&
+      memoryLostMib(before.memory, snapshot.memory) <= MEMORY_NOISE_MIB &&
+      kernelGrowthMib(before.memory, snapshot.memory) <= KERNEL_NOISE_MIB;
     if (done || performance.now() - began > SETTLE_MS) return { snapshot, settleMs: performance.now() - began };
     await Bun.sleep(100);
   }
 }
+
+/** Kernel memory gained between two snapshots, MiB. */
+export const kernelGrowthMib = (before: NodeMemory, after: NodeMemory) => (after.kernelBytes - before.kernelBytes) / MiB;
 
 /** MemAvailable lost between two snapshots, MiB (negative: more available after). */
 export const memoryLostMib = (before: NodeMemory, after: NodeMemory) => (before.availableBytes - after.availableBytes) / MiB;

@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { childrenOf } from "../proc";
 import { crictl, nodeFromEnv, removePod, runBusybox, runPod, type Node } from "./cri";
-import { leftOver, MEMORY_NOISE_MIB, memoryLostMib, nodeSnapshot, removeCgroupParent, settled, type NodeCounts, type NodeSnapshot } from "./leaks";
+import { kernelGrowthMib, KERNEL_NOISE_MIB, leftOver, MEMORY_NOISE_MIB, memoryLostMib, nodeSnapshot, removeCgroupParent, settled, type NodeCounts, type NodeSnapshot } from "./leaks";
 
 export const ORPHANS = 5;
 /** A cycle's orphans must be reaped within this. */
@@ -21,6 +21,11 @@ export interface SoakResult {
   orphanCycles: number;
   /** Cycles whose pause still had a child (an orphan, or its zombie) after REAP_TIMEOUT_MS. */
   unreaped: number;
+  /** Cycles that failed (a CRI call that kept failing), with the first errors. */
+  failed: number;
+  errors: string[];
+  /** StopPodSandbox calls that failed and succeeded when called again (kubelet retries too). */
+  stopRetries: number;
   seconds: number;
   cycleMs: number;
   before: NodeSnapshot;
@@ -28,6 +33,9 @@ export interface SoakResult {
   settleMs: number;
   left: Partial<NodeCounts>;
   memoryLostMib: number;
+  kernelGrowthMib: number;
+  /** AnonPages gained, MiB: a drop of MemAvailable that this explains is another tenant's. */
+  anonGrowthMib: number;
   podsAnonAfterMib: number;
   cgroupParentRemoved: boolean;
 }
@@ -45,20 +53,20 @@ async function reaped(pid: number): Promise<boolean> {
   return true;
 }
 
-/** One pod's life; with ORPHANS, a busybox container that leaves them to pause. Whether they were reaped. */
-async function cycle(node: Node, n: number, orphans: boolean): Promise<boolean> {
+/** One pod's life; with ORPHANS, a busybox container that leaves them to pause. */
+async function cycle(node: Node, n: number, orphans: boolean): Promise<{ reaped: boolean; stopErrors: string[] }> {
   const name = `soak-${n}`;
   const { id } = await runPod(node, name, { sharedPid: orphans });
-  let ok = true;
+  let reapedAll = true;
   if (orphans) {
     const pid = await pausePid(node, id);
     // the shell exits at once: its children are re-parented to pause, and exit soon after
     await runBusybox(node, id, name, `i=0; while [ $i -lt ${ORPHANS} ]; do sleep 0.2 </dev/null >/dev/null 2>&1 & i=$((i+1)); done`);
     // the busybox shell is pause's child too, until it exits and pause reaps it
-    ok = await reaped(pid);
+    reapedAll = await reaped(pid);
   }
-  await removePod(node, id);
-  return ok;
+  const { stopErrors } = await removePod(node, id);
+  return { reaped: reapedAll, stopErrors };
 }
 
 export async function soak(node: Node, cycles: number, orphanEvery: number, progress: (line: string) => void): Promise<SoakResult> {
@@ -66,19 +74,37 @@ export async function soak(node: Node, cycles: number, orphanEvery: number, prog
   const began = performance.now();
   let unreaped = 0;
   let orphanCycles = 0;
+  let failed = 0;
+  let stopRetries = 0;
+  const errors: string[] = [];
   for (let n = 0; n < cycles; n++) {
     const orphans = orphanEvery > 0 && n % orphanEvery === orphanEvery - 1;
     if (orphans) orphanCycles++;
-    if (!(await cycle(node, n, orphans))) unreaped++;
+    try {
+      const result = await cycle(node, n, orphans);
+      if (!result.reaped) unreaped++;
+      stopRetries += result.stopErrors.length;
+      for (const e of result.stopErrors) if (errors.length < 5) errors.push(`cycle ${n} (retried): ${e}`);
+    } catch (error) {
+      failed++;
+      if (errors.length < 5) errors.push(`cycle ${n}: ${(error as Error).message}`);
+    }
     if ((n + 1) % 100 === 0) progress(`${node.label}: ${n + 1}/${cycles} cycles, ${((performance.now() - began) / (n + 1)).toFixed(0)} ms each`);
   }
+  // a failed cycle may have left its pod: remove what the CRI still lists, so that the leak checks see the rest
+  if (failed > 0) {
+    for (const id of (await crictl(node, "pods", "-q")).out.split("\n").filter(Boolean)) await removePod(node, id).catch(() => {});
+  }
   const seconds = (performance.now() - began) / 1000;
-  const { snapshot: after, settleMs } = await settled(node, before.counts);
+  const { snapshot: after, settleMs } = await settled(node, before);
   return {
     label: node.label,
     cycles,
     orphanCycles,
     unreaped,
+    failed,
+    errors,
+    stopRetries,
     seconds,
     cycleMs: (seconds * 1000) / cycles,
     before,
@@ -86,6 +112,8 @@ export async function soak(node: Node, cycles: number, orphanEvery: number, prog
     settleMs,
     left: leftOver(before.counts, after.counts),
     memoryLostMib: memoryLostMib(before.memory, after.memory),
+    kernelGrowthMib: kernelGrowthMib(before.memory, after.memory),
+    anonGrowthMib: (after.memory.anonPagesBytes - before.memory.anonPagesBytes) / 1024 / 1024,
     podsAnonAfterMib: after.memory.podsAnonBytes / 1024 / 1024,
     cgroupParentRemoved: removeCgroupParent(node),
   };
@@ -96,6 +124,7 @@ export function verdicts(r: SoakResult): { ok: boolean; line: string }[] {
   const what = `${r.label}, ${r.cycles} pods (${r.orphanCycles} with orphans)`;
   const counts = Object.keys(r.after.counts) as (keyof NodeCounts)[];
   return [
+    { ok: r.failed === 0, line: `${what}: every pod ran, stopped and removed (${r.failed} failed; StopPodSandbox called again ${r.stopRetries} times)` },
     { ok: r.unreaped === 0, line: `${what}: pause reaped every orphan (${r.unreaped} cycles left one)` },
     ...counts.map((key) => ({
       ok: r.left[key] === undefined,
@@ -105,7 +134,11 @@ export function verdicts(r: SoakResult): { ok: boolean; line: string }[] {
     { ok: r.cgroupParentRemoved, line: `${what}: the pods' cgroup parent is empty and removed` },
     {
       ok: r.memoryLostMib <= MEMORY_NOISE_MIB,
-      line: `${what}: node MemAvailable back within ${MEMORY_NOISE_MIB} MiB (${r.memoryLostMib.toFixed(1)} MiB less than before)`,
+      line: `${what}: node MemAvailable back within ${MEMORY_NOISE_MIB} MiB (${r.memoryLostMib.toFixed(1)} MiB less than before; AnonPages of all processes ${r.anonGrowthMib >= 0 ? "+" : ""}${r.anonGrowthMib.toFixed(1)} MiB)`,
+    },
+    {
+      ok: r.kernelGrowthMib <= KERNEL_NOISE_MIB,
+      line: `${what}: kernel memory (SUnreclaim + Percpu) back within ${KERNEL_NOISE_MIB} MiB (${r.kernelGrowthMib >= 0 ? "+" : ""}${r.kernelGrowthMib.toFixed(1)} MiB)`,
     },
   ];
 }
@@ -119,6 +152,7 @@ if (import.meta.main) {
   const node = nodeFromEnv();
   const result = await soak(node, Number(option("--cycles", "100")), Number(option("--orphan-every", "4")), (line) => console.log(`# ${line}`));
   console.log(`# ${node.label}: ${result.cycles} cycles in ${result.seconds.toFixed(0)} s (${result.cycleMs.toFixed(0)} ms each)`);
+  for (const e of result.errors) console.log(`# ${e.split("\n")[0]}`);
   const lines = verdicts(result);
   for (const v of lines) console.log(`${v.ok ? "ok" : "not ok"} - ${v.line}`);
   const json = option("--json", "");
