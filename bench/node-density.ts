@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { catchesStopSignals, kib, procFile, readText } from "../test/support/proc";
 import { inParallel, nodeFromEnv, removePod, runPod, type Node } from "../test/support/node/cri";
-import { nodeMemory, nodeSnapshot, podPids, removeCgroupParent, settled, type NodeMemory } from "../test/support/node/leaks";
+import { nodeMemory, nodeSnapshot, podPids, removeCgroupParent, settled, shimPids, type NodeMemory } from "../test/support/node/leaks";
 import { quantile } from "./lib/stats";
 
 const MiB = 1024 * 1024;
@@ -30,8 +30,13 @@ export interface Density {
   start: Latency;
   startAllS: number;
   stop: Latency;
-  /** MemAvailable lost ÷ N = pause's Pss (its anonymous part beside) + the rest; the rest's kernel part (SUnreclaim + Percpu) beside. */
-  perPodMib: { available: number; podsCgroup: number; pausePss: number; pausePssAnon: number; rest: number; kernel: number };
+  /**
+   * MemAvailable lost ÷ N = pause's Pss (its anonymous part beside) + the
+   * rest. The rest's parts beside: the shims' Pss and kernel memory
+   * (SUnreclaim + Percpu: namespaces, cgroups). `accounted` = pause + shims +
+   * kernel, which other tenants of the node do not move as they move MemAvailable.
+   */
+  perPodMib: { available: number; accounted: number; podsCgroup: number; pausePss: number; pausePssAnon: number; rest: number; shimPss: number; kernel: number };
   pauseRssMib: number;
 }
 
@@ -85,12 +90,14 @@ async function density(node: Node, n: number): Promise<Density> {
   const after = await memoryReading(node);
   const rollups = pids.map((pid) => procFile(pid, "smaps_rollup"));
   const pss = rollups.reduce((sum, r) => sum + kib(r, "Pss"), 0) / 1024;
+  const shimPss = shimPids(node).reduce((sum, pid) => sum + kib(procFile(pid, "smaps_rollup"), "Pss"), 0) / 1024;
   const pssAnon = rollups.reduce((sum, r) => sum + kib(r, "Pss_Anon"), 0) / 1024;
   const rss = rollups.reduce((sum, r) => sum + kib(r, "Rss"), 0) / 1024;
   const stops: number[] = [];
   for (const pod of pods) stops.push((await removePod(node, pod.id)).ms);
   await settled(node, baseline);
   const available = (before.availableBytes - after.availableBytes) / MiB / n;
+  const kernel = (after.kernelBytes - before.kernelBytes) / MiB / n;
   return {
     n,
     start: latency(pods.map((p) => p.ms)),
@@ -98,11 +105,13 @@ async function density(node: Node, n: number): Promise<Density> {
     stop: latency(stops),
     perPodMib: {
       available,
+      accounted: (pss + shimPss) / n + kernel,
       podsCgroup: (after.podsBytes - before.podsBytes) / MiB / n,
       pausePss: pss / n,
       pausePssAnon: pssAnon / n,
       rest: available - pss / n,
-      kernel: (after.kernelBytes - before.kernelBytes) / MiB / n,
+      shimPss: shimPss / n,
+      kernel,
     },
     pauseRssMib: rss / n,
   };
@@ -137,7 +146,7 @@ if (import.meta.main) {
     for (const n of counts) {
       densities.push(await density(node, n));
       const d = densities[densities.length - 1]!;
-      console.error(`# ${node.label}: ${n} pods: ${d.perPodMib.available.toFixed(2)} MiB each (pause ${d.perPodMib.pausePss.toFixed(2)}), runp p50 ${d.start.p50.toFixed(0)} ms`);
+      console.error(`# ${node.label}: ${n} pods: ${d.perPodMib.available.toFixed(2)} MiB each (accounted ${d.perPodMib.accounted.toFixed(2)}, pause ${d.perPodMib.pausePss.toFixed(2)}), runp p50 ${d.start.p50.toFixed(0)} ms`);
     }
     const result: DensityResult = {
       label: node.label,

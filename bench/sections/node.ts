@@ -116,9 +116,11 @@ export const node: Section = {
     const ns = data.density.C?.densities.map((d) => d.n) ?? [];
     for (const n of ns) {
       add(`node ${n} pods: memory per pod (MemAvailable)`, "MiB", (s) => at(s, n)?.perPodMib.available);
+      add(`node ${n} pods: memory per pod (pause+shim Pss+kernel)`, "MiB", (s) => at(s, n)?.perPodMib.accounted);
       add(`node ${n} pods: pause Pss per pod`, "MiB", (s) => at(s, n)?.perPodMib.pausePss);
       add(`node ${n} pods: pause Pss_Anon per pod`, "MiB", (s) => at(s, n)?.perPodMib.pausePssAnon);
       add(`node ${n} pods: rest per pod`, "MiB", (s) => at(s, n)?.perPodMib.rest);
+      add(`node ${n} pods: shim Pss per pod`, "MiB", (s) => at(s, n)?.perPodMib.shimPss);
       add(`node ${n} pods: kernel (SUnreclaim+Percpu) per pod`, "MiB", (s) => at(s, n)?.perPodMib.kernel);
       add(`node ${n} pods: pods' cgroup per pod`, "MiB", (s) => at(s, n)?.perPodMib.podsCgroup);
       add(`node ${n} pods: RunPodSandbox p50`, "ms", (s) => at(s, n)?.start.p50);

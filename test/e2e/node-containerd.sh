@@ -12,6 +12,7 @@
 #   NODE_BUSYBOX     the busybox image's CRI name
 #   NODE_IMAGE       the sandbox image's CRI name
 #   NODE_LABEL       LABEL
+#   NODE_CGROUP_PARENT  the cgroup parent to give pods (removed with the node)
 # Usage: node-containerd.sh LABEL IMAGE_TAR IMAGE_REF COMMAND...
 # Env: E2E_POD_SUBNET (default 10.251.82.0/24), BUSYBOX_IMAGE_OUT, E2E_KEEP_TMP=1
 E2E_TIER="node-${1:?usage: node-containerd.sh LABEL IMAGE_TAR IMAGE_REF COMMAND...}"
@@ -35,7 +36,18 @@ check "ctr images import $label sandbox image as $name" ctr_import "$tar" "$ref"
 check "ctr images import busybox image as $BUSYBOX_IMAGE_NAME" \
   ctr_import "$BUSYBOX_IMAGE_TAR" "$BUSYBOX_IMAGE_REF" "$BUSYBOX_IMAGE_NAME"
 
+# the pods' cgroup parent: runc makes it, nobody removes it
+cgroup_parent="/pause-node-${T##*.}"
+remove_cgroup_parent() {
+  containerd_remove_all_pods
+  local d
+  for d in /sys/fs/cgroup/"$cgroup_parent" /sys/fs/cgroup/*/"$cgroup_parent"; do
+    [[ -d $d ]] && rmdir "$d"
+  done
+}
+on_exit remove_cgroup_parent
+
 rc=0
-NODE_CRICTL="$(printf '%s\t--config\t%s' "$CRICTL" "$T/crictl.yaml")" NODE_DIR="$T" NODE_SOCK="$SOCK" \
+NODE_CGROUP_PARENT="$cgroup_parent" NODE_CRICTL="$(printf '%s\t--config\t%s' "$CRICTL" "$T/crictl.yaml")" NODE_DIR="$T" NODE_SOCK="$SOCK" \
   NODE_BUSYBOX="$BUSYBOX_IMAGE_NAME" NODE_IMAGE="$name" NODE_LABEL="$label" "$@" || rc=$?
 exit "$rc"

@@ -23,15 +23,14 @@ export function nodeFromEnv(): Node {
     if (!value) throw new Error(`${name} is not set: run this under test/e2e/node-containerd.sh`);
     return value;
   };
-  const label = need("NODE_LABEL");
   return {
     crictl: need("NODE_CRICTL").split("\t"),
     dir: need("NODE_DIR"),
     sock: need("NODE_SOCK"),
     busybox: need("NODE_BUSYBOX"),
     image: need("NODE_IMAGE"),
-    label,
-    cgroupParent: `/pause-node-${label.replace(/[^a-z0-9]+/gi, "-")}-${process.pid}`,
+    label: need("NODE_LABEL"),
+    cgroupParent: need("NODE_CGROUP_PARENT"),
   };
 }
 

@@ -68,6 +68,11 @@ function isNodeShim(node: Node, pid: number): boolean {
   return (args[0] ?? "").includes("containerd-shim") && args[args.indexOf("-address") + 1] === node.sock;
 }
 
+/** The shims serving this node's pods. */
+export function shimPids(node: Node): number[] {
+  return pids().filter((pid) => isNodeShim(node, pid));
+}
+
 /** Where the pods' cgroup parent is, in each hierarchy that has one. */
 export function podCgroupDirs(node: Node): string[] {
   const root = "/sys/fs/cgroup";
@@ -128,7 +133,7 @@ export async function nodeCounts(node: Node): Promise<NodeCounts> {
     pods: await lines("pods", "-q"),
     containers: await lines("ps", "-a", "-q"),
     runcContainers: runc.stdout.toString().split("\n").filter(Boolean).length,
-    shims: all.filter((pid) => isNodeShim(node, pid)).length,
+    shims: shimPids(node).length,
     podProcesses: podPids(node).length,
     zombies: all.filter((pid) => {
       const stat = procFile(pid, "stat");
