@@ -4,33 +4,22 @@
 // Written beside dist/bench.json as a Markdown file to paste.
 import type { Subject } from "./subjects";
 
-function bar(title: string, unit: string, names: string[], values: (number | undefined)[]): string {
-  const known = values.map((v) => (v === undefined || !Number.isFinite(v) ? 0 : Number(v.toFixed(2))));
-  const top = Math.max(...known, 0.01) * 1.15;
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title "${title}"`,
-    `  x-axis [${names.map((n) => `"${n}"`).join(", ")}]`,
-    `  y-axis "${unit}" 0 --> ${Number(top.toPrecision(2))}`,
-    `  bar [${known.join(", ")}]`,
-    "```",
-  ].join("\n");
-}
-
-/** Lines over a numeric x axis, one per series (xychart-beta draws no legend: the title names them, top to bottom). */
-export function lines(title: string, unit: string, xs: number[], series: number[][]): string {
-  const top = Math.max(...series.flat().filter(Number.isFinite), 0.01) * 1.15;
+/** An xychart-beta with categories XS and one `bar` or `line` series per entry of SERIES (a miss is drawn as 0). */
+function xychart(title: string, unit: string, xs: (string | number)[], kind: "bar" | "line", series: (number | undefined)[][]): string {
+  const known = series.map((values) => values.map((v) => (v === undefined || !Number.isFinite(v) ? 0 : Number(v.toFixed(2)))));
+  const top = Math.max(...known.flat(), 0.01) * 1.15;
   return [
     "```mermaid",
     "xychart-beta",
     `  title "${title}"`,
     `  x-axis [${xs.map((x) => `"${x}"`).join(", ")}]`,
     `  y-axis "${unit}" 0 --> ${Number(top.toPrecision(2))}`,
-    ...series.map((values) => `  line [${values.map((v) => (Number.isFinite(v) ? Number(v.toFixed(2)) : 0)).join(", ")}]`),
+    ...known.map((values) => `  ${kind} [${values.join(", ")}]`),
     "```",
   ].join("\n");
 }
+
+const bar = (title: string, unit: string, names: string[], values: (number | undefined)[]) => xychart(title, unit, names, "bar", [values]);
 
 export function charts(subjects: Subject[], report: Record<string, any>): string {
   const base = ["reference", "floor", "pause"].map((kind) => subjects.find((s) => s.kind === kind)).filter((s): s is Subject => s !== undefined);
@@ -50,7 +39,8 @@ export function charts(subjects: Subject[], report: Record<string, any>): string
   if (report.node?.density) {
     const perPod = (name: string) => report.node.density[name].densities.map((d: any) => d.perPodMib.available);
     const xs = report.node.density.C.densities.map((d: any) => d.n);
-    parts.push(lines("node memory per sandbox (MiB, MemAvailable / N) vs pods: pause.ts (top), C (bottom)", "MiB", xs, [perPod("dist/pause"), perPod("C")]));
+    // xychart-beta draws no legend: the title names the lines, top to bottom
+    parts.push(xychart("node memory per sandbox (MiB, MemAvailable / N) vs pods: pause.ts (top), C (bottom)", "MiB", xs, "line", [perPod("dist/pause"), perPod("C")]));
   }
   return `${parts.join("\n\n")}\n`;
 }
