@@ -5,7 +5,7 @@
 // processes) and the rest (shims, cgroups, network namespaces), then every pod
 // stopped and removed (StopPodSandbox + RemovePodSandbox latency). Then WIDTH
 // pods at once, for the largest N. Writes JSON to --out.
-//   bun bench/node-density.ts --out FILE [--counts 10,50,110,250] [--width 8]
+//   bun bench/node-density.ts --out FILE [--counts 10,50,110,250] [--width 8] [--parallel-pods N]
 import { writeFileSync } from "node:fs";
 import { catchesStopSignals, kib, procFile, readText } from "../test/support/proc";
 import { inParallel, nodeFromEnv, removePod, runPod, type Node } from "../test/support/node/cri";
@@ -137,7 +137,7 @@ if (import.meta.main) {
     return at >= 0 ? args[at + 1]! : fallback;
   };
   const out = option("--out", "");
-  if (!out) throw new Error("usage: bun bench/node-density.ts --out FILE [--counts 10,50,110,250] [--width 8]");
+  if (!out) throw new Error("usage: bun bench/node-density.ts --out FILE [--counts 10,50,110,250] [--width 8] [--parallel-pods N]");
   const node = nodeFromEnv();
   const counts = option("--counts", "10,50,110,250").split(",").map(Number);
   const width = Number(option("--width", "8"));
@@ -152,7 +152,7 @@ if (import.meta.main) {
       label: node.label,
       loadAverage: readText("/proc/loadavg")?.trim() ?? "",
       densities,
-      parallel: await parallel(node, Math.max(...counts.filter((n) => n <= 110)), width),
+      parallel: await parallel(node, Number(option("--parallel-pods", String(Math.max(...counts.filter((n) => n <= 110))))), width),
     };
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -37,10 +37,11 @@ export function charts(subjects: Subject[], report: Record<string, any>): string
     parts.push(bar(`cold start: memory charged to the pod (MiB, read_ahead_kb ${report.budget.readAheadKb})`, "MiB", names, base.map((s) => report.budget[s.name]?.cold?.chargeMib)));
   }
   if (report.node?.density) {
-    const perPod = (name: string) => report.node.density[name].densities.map((d: any) => d.perPodMib.available);
+    // pause + shim Pss + kernel memory: MemAvailable moves with the node's other tenants, too much to draw at 10 pods
+    const perPod = (name: string) => report.node.density[name].densities.map((d: any) => d.perPodMib.accounted);
     const xs = report.node.density.C.densities.map((d: any) => d.n);
     // xychart-beta draws no legend: the title names the lines, top to bottom
-    parts.push(xychart("node memory per sandbox (MiB, MemAvailable / N) vs pods: pause.ts (top), C (bottom)", "MiB", xs, "line", [perPod("dist/pause"), perPod("C")]));
+    parts.push(xychart("memory per sandbox vs pods (MiB: pause + shim Pss, kernel): pause.ts (top), C (bottom)", "MiB", xs, "line", [perPod("dist/pause"), perPod("C")]));
   }
   return `${parts.join("\n\n")}\n`;
 }
