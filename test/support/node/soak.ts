@@ -119,6 +119,8 @@ export async function soak(node: Node, cycles: number, orphanEvery: number, prog
   };
 }
 
+const signed = (mib: number) => `${mib >= 0 ? "+" : ""}${mib.toFixed(1)}`;
+
 /** The soak's verdicts, one line each, as the e2e tiers print them. */
 export function verdicts(r: SoakResult): { ok: boolean; line: string }[] {
   const what = `${r.label}, ${r.cycles} pods (${r.orphanCycles} with orphans)`;
@@ -134,11 +136,11 @@ export function verdicts(r: SoakResult): { ok: boolean; line: string }[] {
     { ok: r.cgroupParentRemoved, line: `${what}: the pods' cgroup parent is empty and removed` },
     {
       ok: r.memoryLostMib <= MEMORY_NOISE_MIB,
-      line: `${what}: node MemAvailable back within ${MEMORY_NOISE_MIB} MiB (${r.memoryLostMib.toFixed(1)} MiB less than before; AnonPages of all processes ${r.anonGrowthMib >= 0 ? "+" : ""}${r.anonGrowthMib.toFixed(1)} MiB)`,
+      line: `${what}: node MemAvailable back within ${MEMORY_NOISE_MIB} MiB (${Math.abs(r.memoryLostMib).toFixed(1)} MiB ${r.memoryLostMib >= 0 ? "lower" : "higher"} than before; AnonPages of all processes ${signed(r.anonGrowthMib)} MiB)`,
     },
     {
       ok: r.kernelGrowthMib <= KERNEL_NOISE_MIB,
-      line: `${what}: kernel memory (SUnreclaim + Percpu) back within ${KERNEL_NOISE_MIB} MiB (${r.kernelGrowthMib >= 0 ? "+" : ""}${r.kernelGrowthMib.toFixed(1)} MiB)`,
+      line: `${what}: kernel memory (SUnreclaim + Percpu) back within ${KERNEL_NOISE_MIB} MiB (${signed(r.kernelGrowthMib)} MiB)`,
     },
   ];
 }
