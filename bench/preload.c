@@ -1,7 +1,9 @@
 /*
- * pause-preload: runs before the runtime does, for an image whose
- * /etc/ld.so.preload names it (an experiment, measured by `npm run bench`'s
- * preload section; see bench/NOTES.md for whether it is used).
+ * pause-preload experiment: runs before the runtime does, loaded through
+ * LD_PRELOAD by `npm run bench`'s preload section (bench/NOTES.md). The image
+ * ships the handlers half of it, from a constructor: c/pause-preload.c. Built
+ * with -DHANDLERS_ONLY this is the IFUNC variant of that library, which the
+ * bench's image section puts in its place to compare the two moments.
  *
  * Until a PID 1 has a handler for SIGTERM the kernel drops that signal, and
  * the Bun runtime takes milliseconds (seconds, on a cold start under a tight

@@ -33,6 +33,17 @@
  *                      sends SIGTERM N us after the exec was seen, instead of
  *                      after ready, and reports whether it was lost (the pause
  *                      went on to park in pause(2) with nothing pending).
+ *   --root DIR         runs EXE (a path inside DIR) the way a runtime runs an
+ *                      image, without unshare: a child of the probe enters new
+ *                      PID and mount namespaces and forks the pause, which
+ *                      mounts a fresh /proc on DIR/proc, chroots into DIR,
+ *                      becomes uid/gid 65535 with no supplementary groups, and
+ *                      writes its CLOCK_MONOTONIC stamp to memory shared with
+ *                      the probe right before execve. That stamp is the exec
+ *                      time (so /etc/ld.so.preload of DIR applies, and the
+ *                      window is counted from the execve, not from when the
+ *                      exec was seen), and SIGTERM comes from the probe, in
+ *                      the parent namespace. DIR must have a proc directory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +54,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -164,6 +179,43 @@ static int term_was_dropped(pid_t pid, int pidfd, int status_fd, int syscall_fd)
     return !exited_within(pidfd, 0);
 }
 
+/* Written by --root's children, read by the probe. */
+struct root_start {
+    volatile pid_t pid;             /* the pause, as the probe's namespace numbers it */
+    volatile long long execve_at;   /* its stamp right before execve */
+};
+
+/* The pause of --root: PID 1 of the new namespaces, inside DIR, then EXE. */
+static void exec_in_root(const char *root, char **argv, char **environment, struct root_start *shared)
+{
+    char proc[4096];
+    snprintf(proc, sizeof proc, "%s/proc", root);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 || chroot(root) != 0 ||
+        chdir("/") != 0 || setgroups(0, NULL) != 0 || setgid(65535) != 0 || setuid(65535) != 0)
+        _exit(125);
+    shared->execve_at = now_ns();
+    execve(argv[0], argv, environment);
+    _exit(127);
+}
+
+/* The child of --root: forks the pause into new namespaces and ends as it does (unshare's codes). */
+static void run_in_root(const char *root, char **argv, char **environment, struct root_start *shared)
+{
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0)
+        _exit(125);
+    pid_t pause_pid = fork();
+    if (pause_pid < 0)
+        _exit(125);
+    if (pause_pid == 0)
+        exec_in_root(root, argv, environment, shared);
+    shared->pid = pause_pid;
+    int status;
+    if (waitpid(pause_pid, &status, 0) != pause_pid)
+        _exit(125);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 static double us(long long from, long long to)
 {
     return to ? (double)(to - from) / 1000.0 : -1.0;
@@ -172,7 +224,7 @@ static double us(long long from, long long to)
 int main(int argc, char **argv)
 {
     int term = 0, first = 1, plain = 0, evict_first = 0;
-    const char *cgroup = NULL;
+    const char *cgroup = NULL, *root = NULL;
     long long timeout_ns = 10LL * 1000 * 1000 * 1000, hold_ms = -1, term_after_exec_ns = -1;
     char *environment[16] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
     int variables = 1;
@@ -183,6 +235,8 @@ int main(int argc, char **argv)
             plain = 1;
         else if (strcmp(argv[first], "--evict") == 0)
             evict_first = 1;
+        else if (strcmp(argv[first], "--root") == 0 && first + 1 < argc)
+            root = argv[++first];
         else if (strcmp(argv[first], "--cgroup") == 0 && first + 1 < argc)
             cgroup = argv[++first];
         else if (strcmp(argv[first], "--timeout-ms") == 0 && first + 1 < argc)
@@ -199,7 +253,7 @@ int main(int argc, char **argv)
     environment[variables] = NULL;
     if (argc <= first) {
         fprintf(stderr, "usage: startup-probe [--term] [--plain] [--cgroup DIR] [--evict] [--timeout-ms N] "
-                        "[--hold-ms N] [--term-after-exec-us N] [-e NAME=VALUE]... EXE [ARGS...]\n");
+                        "[--hold-ms N] [--term-after-exec-us N] [--root DIR] [-e NAME=VALUE]... EXE [ARGS...]\n");
         return 2;
     }
     const char *exe = argv[first];
@@ -213,7 +267,12 @@ int main(int argc, char **argv)
         command[n++] = argv[i];
     command[n] = NULL;
 
-    if (evict_first && evict(exe) != 0) {
+    char exe_file[4096]; /* EXE as the probe finds it */
+    snprintf(exe_file, sizeof exe_file, "%s%s", root ? root : "", exe);
+    struct root_start *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED)
+        return 2;
+    if (evict_first && evict(exe_file) != 0) {
         fprintf(stderr, "startup-probe: cannot evict %s\n", exe);
         return 2;
     }
@@ -228,6 +287,8 @@ int main(int argc, char **argv)
         dup2(null, 2);
         if (cgroup && join_cgroup(cgroup) != 0)
             _exit(126);
+        if (root)
+            run_in_root(root, argv + first, environment, shared);
         if (plain)
             execve(exe, argv + first, environment);
         else
@@ -244,6 +305,9 @@ int main(int argc, char **argv)
     long long turns = 0, loop_start = now_ns(), loop_end = 0;
     char status[4096], syscall_text[256];
     int unshare_status = -1, unshare_done = 0;
+    /* --root with a SIGTERM after the execve: no sched_yield() while waiting
+     * for the stamp, so that the signal leaves at the stamp plus the delay. */
+    int spin = root && term_after_exec_ns >= 0;
 
     for (;;) {
         turns++;
@@ -251,7 +315,7 @@ int main(int argc, char **argv)
         if (t - start > timeout_ns)
             break;
         if (!pid) {
-            pid = plain ? unshare : child_of(unshare);
+            pid = plain ? unshare : root ? shared->pid : child_of(unshare);
             if (pid) {
                 char path[64];
                 snprintf(path, sizeof path, "/proc/%d/status", pid);
@@ -263,13 +327,18 @@ int main(int argc, char **argv)
                 unshare_done = 1;
                 break;
             }
-            sched_yield();
+            if (!spin)
+                sched_yield();
             continue;
         }
+        if (spin && !shared->execve_at)
+            continue;
         if (read_at_start(status_fd, status, sizeof status) <= 0)
             break; /* gone */
         long long seen = now_ns();
-        if (!exec_at && named(status, comm))
+        if (!exec_at && root && shared->execve_at)
+            exec_at = shared->execve_at;
+        if (!exec_at && !root && named(status, comm))
             exec_at = seen;
         if (exec_at && term_after_exec_ns >= 0) {
             while (now_ns() < exec_at + term_after_exec_ns)

@@ -50,7 +50,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* c/pause-preload.c builds these same functions unexported. */
+#ifndef EXPORT
 #define EXPORT __attribute__((visibility("default")))
+#endif
 
 enum install_status {
     INSTALLED = 0,
@@ -159,6 +162,21 @@ static void filter_runtime_signals(void)
     }
 }
 
+static int install_errno; /* why the last pause_install_handlers() failed */
+
+static enum install_status install_failed(enum install_status status)
+{
+    install_errno = errno;
+    return status;
+}
+
+/* The errno of the sigaction() that made pause_install_handlers() fail:
+ * read here, not from libc's errno, which the runtime may have reused since. */
+EXPORT int pause_install_error(void)
+{
+    return install_errno;
+}
+
 EXPORT int pause_install_handlers(void)
 {
     struct sigaction down = {.sa_handler = shut_down};
@@ -167,11 +185,11 @@ EXPORT int pause_install_handlers(void)
     own_pid = getpid();
     filter_runtime_signals();
     if (sigaction(SIGINT, &down, NULL) != 0)
-        return INT_FAILED;
+        return install_failed(INT_FAILED);
     if (sigaction(SIGTERM, &down, NULL) != 0)
-        return TERM_FAILED;
+        return install_failed(TERM_FAILED);
     if (sigaction(SIGCHLD, &reap, NULL) != 0)
-        return CHLD_FAILED;
+        return install_failed(CHLD_FAILED);
     /* Zombies that exited before the handler existed sent their SIGCHLD to
      * nobody: reap them now rather than at the next child's death. */
     reap_zombies();

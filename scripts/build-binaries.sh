@@ -5,7 +5,8 @@
 #                           without AVX2
 #   dist/linux-arm64/pause  Bun's aarch64 runtime, helper by aarch64-linux-gnu-gcc
 # The helper each one embeds is kept as build/linux-<arch>/libpause-helper.so
-# (scripts/build-rootfs.sh checks that its libraries are in the rootfs).
+# (scripts/build-rootfs.sh checks that its libraries are in the rootfs), and
+# beside it the image's preload library, build/linux-<arch>/libpause-preload.so.
 #
 # The runtimes come from npm, pinned with integrity hashes by
 # scripts/runtimes/package-lock.json and installed by `npm ci --force` into
@@ -49,12 +50,12 @@ build() {
   CC=$cc OUT=dist/linux-$arch/pause RUNTIME="$runtimes/node_modules/$package/bin/bun" \
     bash scripts/build-binary.sh
   mkdir -p "build/linux-$arch"
-  cp build/libpause-helper.so "build/linux-$arch/libpause-helper.so"
+  cp build/libpause-helper.so build/libpause-preload.so "build/linux-$arch/"
 }
 
 check_runtime_versions
 install_runtimes
-# The helper's path is fixed (build/libpause-helper.so), so the architectures
+# The libraries' paths are fixed (build/libpause-*.so), so the architectures
 # are built one after another; amd64 last leaves this machine's helper there
 # for `bun run src/main.ts`.
 build arm64 aarch64-linux-gnu-gcc @oven/bun-linux-aarch64

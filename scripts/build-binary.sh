@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/pause: the C helper (build/libpause-helper.so), then the Bun
-# executable that embeds it. Never strip the result: the program lives in
+# executable that embeds it; and the image's preload library from the same
+# helper source (build/libpause-preload.so). Never strip the result: the program lives in
 # the executable's .bun section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +19,16 @@ if revision=$(git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/nul
 fi
 
 mkdir -p build "$(dirname "$OUT")"
-echo "helper: $CC -> build/libpause-helper.so"
-"$CC" -std=c11 -Os -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
-  -Wl,-z,relro,-z,now -Wl,--build-id=none -s \
-  -o build/libpause-helper.so c/pause-helper.c
+# c_library SOURCE OUT: a shared library of ours, built the same way each time
+c_library() {
+  echo "c: $CC $1 -> $2"
+  "$CC" -std=c11 -Os -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
+    -Wl,-z,relro,-z,now -Wl,--build-id=none -s -o "$2" "$1"
+}
+c_library c/pause-helper.c build/libpause-helper.so
+# The image's /etc/ld.so.preload library (scripts/build-rootfs.sh): the
+# helper's handlers, installed before the runtime runs. Not part of $OUT.
+c_library c/pause-preload.c build/libpause-preload.so
 # The helper goes into the program as a base64 string, not as an embedded
 # file: reading an embedded file needs node:fs, whose loading costs ~1 ms of
 # the start-up window in which a SIGTERM to PID 1 is lost.

@@ -99,6 +99,13 @@ labels=$(jq -n -cS --arg version "$IMAGE_VERSION" --arg revision "$IMAGE_REVISIO
 [[ -n $IMAGE_SOURCE ]] ||
   echo "image: no source URL (package.json has no repository, git no origin): label omitted" >&2
 
+# The runtime settings that let pause run under small RLIMIT_AS and
+# RLIMIT_DATA (README "Limits"), from the module that names them in pause's
+# own error message. containerd, Docker and podman give a container its
+# image's Env; Dockerfile.scratch sets the same.
+runtime_env=$(node_modules/.bin/bun -e 'import { RUNTIME_ENV } from "./src/diagnose";
+  console.log(JSON.stringify(Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value}`)))')
+
 # image_manifest ARCH: config + layer of linux/ARCH; prints the manifest's
 # descriptor (with platform) for the index.
 image_manifest() {
@@ -110,9 +117,9 @@ image_manifest() {
   layer=$(put_blob "$work/layer-$arch.$COMPRESSION")
 
   json "$work/config" --arg arch "$arch" --arg variant "$variant" --arg created "$IMAGE_CREATED" \
-    --arg diff_id "$diff_id" --argjson labels "$labels" '{
+    --arg diff_id "$diff_id" --argjson labels "$labels" --argjson env "$runtime_env" '{
       created: $created, architecture: $arch, os: "linux",
-      config: {User: "65535:65535", Entrypoint: ["/pause"], WorkingDir: "/", Labels: $labels},
+      config: {User: "65535:65535", Env: $env, Entrypoint: ["/pause"], WorkingDir: "/", Labels: $labels},
       rootfs: {type: "layers", diff_ids: [$diff_id]},
       history: [{created: $created, created_by: "scripts/build-image.sh: /pause, its loader and libraries"}]
     } + if $variant == "" then {} else {variant: $variant} end'

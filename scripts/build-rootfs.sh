@@ -8,7 +8,9 @@
 # security fixes), and placed where that loader looks without an
 # ld.so.cache: the PT_INTERP path and /lib/<triplet>/. The embedded helper's
 # own NEEDED libraries are checked to be among them (it is dlopen()ed from
-# memory at run time).
+# memory at run time). Plus /lib/<triplet>/libpause-preload.so and
+# /etc/ld.so.preload naming it (c/pause-preload.c: the helper's handlers,
+# installed before the runtime runs).
 #
 # So that scanners see what it carries, the distroless way:
 #   /var/lib/dpkg/status.d/libc6     the package's stanza as dpkg records it
@@ -36,6 +38,7 @@ install_file() {
 build_rootfs() {
   local arch=$1 libdir=$2 triplet=$3
   local binary=dist/linux-$arch/pause helper=build/linux-$arch/libpause-helper.so
+  local preload=build/linux-$arch/libpause-preload.so
   local root=dist/rootfs/linux-$arch
   echo "== rootfs linux/$arch -> $root (libraries from $libdir)"
   rm -rf "$root"
@@ -63,11 +66,21 @@ build_rootfs() {
     done
   done
 
-  for soname in $(needed "$helper"); do
-    if [[ ! -e $root/lib/$triplet/$soname && $soname != "$(basename "$interp")" ]]; then
-      echo "rootfs: the helper needs $soname, which /pause does not" >&2
-      exit 1
-    fi
+  # The loader reads /etc/ld.so.preload before the executable runs and loads
+  # what it names first: the helper's handlers are in place before the runtime.
+  install_file "$preload" "$root/lib/$triplet/libpause-preload.so" 0644
+  mkdir -p "$root/etc"
+  echo "/lib/$triplet/libpause-preload.so" >"$root/etc/ld.so.preload"
+  chmod 0644 "$root/etc/ld.so.preload"
+  echo "  /lib/$triplet/libpause-preload.so, named by /etc/ld.so.preload"
+
+  for elf in "$helper" "$preload"; do
+    for soname in $(needed "$elf"); do
+      if [[ ! -e $root/lib/$triplet/$soname && $soname != "$(basename "$interp")" ]]; then
+        echo "rootfs: $(basename "$elf") needs $soname, which /pause does not" >&2
+        exit 1
+      fi
+    done
   done
 }
 

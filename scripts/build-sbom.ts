@@ -24,6 +24,12 @@ const RUNTIME_PACKAGES: Record<string, string> = {
   arm64: "@oven/bun-linux-aarch64",
 };
 
+// Where each platform's libraries are (scripts/build-rootfs.sh).
+const TRIPLETS: Record<string, string> = {
+  amd64: "x86_64-linux-gnu",
+  arm64: "aarch64-linux-gnu",
+};
+
 function env(name: string): string {
   const value = process.env[name];
   if (value === undefined) throw new Error(`sbom: ${name} is not set (run scripts/build-sbom.sh)`);
@@ -176,6 +182,17 @@ function buildBom(arch: string): InstanceType<typeof Models.Bom> {
   bom.components.add(pause);
   container.dependencies.add(pause.bomRef);
 
+  // The /etc/ld.so.preload library: the helper's handlers, before the runtime runs.
+  const preload = new Component(ComponentType.Library, "pause-preload", {
+    bomRef: "pause-preload",
+    version: image.version,
+    description: `c/pause-preload.c (c/pause-helper.c's handlers), /lib/${TRIPLETS[arch]}/libpause-preload.so, named by /etc/ld.so.preload`,
+  });
+  preload.licenses.add(new SpdxLicense(project.license));
+  preload.hashes.set(HashAlgorithm["SHA-256"], sha256(`build/linux-${arch}/libpause-preload.so`));
+  bom.components.add(preload);
+  container.dependencies.add(preload.bomRef);
+
   // The Debian packages whose files the image carries, and the release.
   const release = osRelease(root);
   const debianVersion = readFileSync(join(root, "etc/debian_version"), "utf8").trim();
@@ -209,6 +226,7 @@ function buildBom(arch: string): InstanceType<typeof Models.Bom> {
     container.dependencies.add(deb.bomRef);
     runtime.dependencies.add(deb.bomRef);
     helper.dependencies.add(deb.bomRef);
+    preload.dependencies.add(deb.bomRef);
   }
 
   // Each file of the layer.

@@ -16,8 +16,9 @@ PKGS=(
   iproute2 procps            # ip (bridges), ss (free ports), ps
   ca-certificates
   golang-1.19-go             # builds crictl and critest (scripts/cri-tools.sh)
-  docker-registry            # the critest tier's local registry
+  docker-registry            # the critest and registry tiers' local registry
   curl                       #   and its readiness probe
+  openssl apache2-utils      # the registry tier: its CA and certificate, its htpasswd file
   podman conmon              # the podman tier (podman 4.3)
   coreutils                  # shuf, sha256sum, comm
   util-linux                 # ipcmk/ipcrm: critest's HostIpc specs, and their clean-up
@@ -28,7 +29,7 @@ bash "$(dirname "$0")/apt-install.sh" e2e-deps "${PKGS[@]}"
 bash "$(dirname "$0")/require-commands.sh" e2e-deps runc containerd ctr containerd-shim-runc-v2 dockerd docker \
   skopeo busybox jq gcc readelf ip mount umount timeout tar gzip sha256sum stat sort awk sed grep tee mktemp \
   cat cut date head readlink tail tr uname wc chmod cp ln mkdir mv rm sleep \
-  podman conmon docker-registry curl strip ipcmk ipcrm shuf comm ss
+  podman conmon docker-registry curl strip ipcmk ipcrm shuf comm ss openssl htpasswd base64 cmp npm
 
 for t in runc containerd ctr dockerd skopeo busybox jq podman conmon docker-registry curl /usr/lib/go-1.19/bin/go; do
   printf 'e2e-deps: %-10s %s\n' "$t" "$(command -v "$t" || echo MISSING)"

@@ -22,7 +22,7 @@ package() {
     awk) echo mawk ;;
     base64 | basename | cat | chmod | chown | comm | cp | cut | date | dirname | env | head | id | ln | ls | \
       mkdir | mktemp | mv | nproc | printf | readlink | rm | rmdir | sha256sum | sleep | sort | stat | tail | \
-      tee | timeout | touch | tr | uname | wc | shuf) echo coreutils ;;
+      tee | timeout | touch | tr | uname | wc | shuf | base64) echo coreutils ;;
     cmp | diff) echo diffutils ;;
     find | xargs) echo findutils ;;
     grep) echo grep ;;
@@ -32,7 +32,7 @@ package() {
     dpkg-query) echo dpkg ;;
     apt-get | apt-config) echo apt ;;
     mount | umount) echo mount ;;
-    unshare | nsenter | setpriv | flock | pivot_root | ipcmk | ipcrm | ipcs) echo util-linux ;;
+    unshare | nsenter | setpriv | prlimit | flock | pivot_root | ipcmk | ipcrm | ipcs) echo util-linux ;;
     # installed by the project's scripts
     git) echo git ;;
     jq) echo jq ;;
@@ -49,6 +49,9 @@ package() {
     ip | ss) echo iproute2 ;;
     docker-registry) echo docker-registry ;;
     curl) echo curl ;;
+    openssl) echo openssl ;;
+    htpasswd) echo apache2-utils ;;
+    npm) echo npm ;;
     ps | pgrep | kill) echo procps ;; # kill: the executable, for commands run without a shell
     time) echo time ;;
     hyperfine) echo hyperfine ;;

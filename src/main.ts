@@ -22,6 +22,8 @@
 import { HelperLoadError, loadHelper, type Helper } from "./native";
 
 export const EXIT_HELPER_UNAVAILABLE = 4;
+/** The handlers in the order of their exit codes when one cannot be installed (1, 2, 3: SPEC B8). */
+const HANDLED = ["SIGINT", "SIGTERM", "SIGCHLD"] as const;
 export const EXIT_LOOP_ENDED = 42;
 
 const args = process.argv.slice(2);
@@ -34,10 +36,11 @@ function pauseForever(): void {
     helper = loadHelper();
   } catch (error) {
     const reason = error instanceof HelperLoadError ? error.message : String(error);
-    fail(EXIT_HELPER_UNAVAILABLE, `Error: cannot load the signal helper: ${reason}`);
+    const { explainLoadFailure } = require("./diagnose") as typeof import("./diagnose");
+    fail(EXIT_HELPER_UNAVAILABLE, explainLoadFailure(reason));
   }
   const status = helper.installHandlers();
-  if (status !== 0) process.exit(status); // upstream's codes, without a word
+  if (status !== 0) fail(status, `Error: cannot install the ${HANDLED[status - 1]} handler: ${helper.installError()}`); // upstream's codes
   helper.waitForever();
   fail(EXIT_LOOP_ENDED, "Error: infinite loop terminated");
 }

@@ -1,5 +1,5 @@
 // Every bun:ffi detail: loading the C helper, and the libc calls needed to
-// do it and to write pause's messages.
+// do it.
 //
 // The helper's bytes are compiled into the executable (scripts/build-binary.sh
 // turns the shared object into build/libpause-helper.ts). An embedded file
@@ -13,15 +13,19 @@ import helperBytes from "../build/libpause-helper";
 export interface Helper {
   /** 0, or the exit code of the handler that could not be installed (1 INT, 2 TERM, 3 CHLD). */
   installHandlers(): number;
+  /** Why installHandlers() failed: the system's words for its errno. */
+  installError(): string;
   /** Blocks in pause() for good; returns the errno that ended the wait if it ever does. */
   waitForever(): number;
 }
 
 export class HelperLoadError extends Error {}
 
-const MFD_CLOEXEC = 1;
+const MFD_CLOEXEC = 0x1;
+const MFD_NOEXEC_SEAL = 0x8;
 const EINTR = 4;
 const EIO = 5;
+const EINVAL = 22;
 
 function openLibc() {
   return dlopen("libc.so.6", {
@@ -44,8 +48,12 @@ function errno(): number {
   return read.i32(libc().__errno_location() as Pointer, 0);
 }
 
+function describeErrno(code: number): string {
+  return new CString(libc().strerror(code) as Pointer).toString();
+}
+
 function lastError(): string {
-  return new CString(libc().strerror(errno()) as Pointer).toString();
+  return describeErrno(errno());
 }
 
 /** Writes all of BYTES to FD, retrying on EINTR; returns 0, or the errno that stopped it. */
@@ -60,16 +68,21 @@ function writeAll(fd: number, bytes: Uint8Array): number {
 }
 
 /**
- * Writes TEXT to FD, whatever becomes of it. libc's write, not node:fs: that
- * module's heap alone pushes the runtime past the point where it starts a
- * thread of its own (SPEC B10).
+ * A memory file that can never be made executable (MFD_NOEXEC_SEAL): the
+ * loader maps it, nobody execs it. Hardened nodes ask for that
+ * (vm.memfd_noexec=2: Linux 6.3 to 6.5 refuse a memory file without the
+ * flag); a kernel older than 6.3 does not know the flag and answers EINVAL,
+ * and then the file is made without it.
  */
-export function writeText(fd: number, text: string): void {
-  writeAll(fd, Buffer.from(text));
+function createMemoryFile(name: string): number {
+  const cName = Buffer.from(`${name}\0`);
+  const fd = libc().memfd_create(cName, MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+  if (fd >= 0 || errno() !== EINVAL) return fd;
+  return libc().memfd_create(cName, MFD_CLOEXEC);
 }
 
 function copyToMemoryFile(bytes: Uint8Array): number {
-  const fd = libc().memfd_create(Buffer.from("pause-helper\0"), MFD_CLOEXEC);
+  const fd = createMemoryFile("pause-helper");
   if (fd < 0) throw new HelperLoadError(`memfd_create: ${lastError()}`);
   if (writeAll(fd, bytes) !== 0) {
     const reason = lastError();
@@ -84,10 +97,12 @@ export function loadHelper(): Helper {
   try {
     const { symbols } = dlopen(`/proc/self/fd/${fd}`, {
       pause_install_handlers: { args: [], returns: FFIType.i32 },
+      pause_install_error: { args: [], returns: FFIType.i32 },
       pause_wait_forever: { args: [], returns: FFIType.i32 },
     });
     return {
       installHandlers: () => symbols.pause_install_handlers(),
+      installError: () => describeErrno(symbols.pause_install_error()),
       waitForever: () => symbols.pause_wait_forever(),
     };
   } catch (error) {

@@ -36,6 +36,7 @@ export function probe(subject: Subject, options: ProbeOptions = {}): ProbeRun {
   const flags = [
     ...(subject.handles && options.termAfterExecUs === undefined ? ["--term"] : []),
     ...(options.plain ? ["--plain"] : []),
+    ...(subject.root ? ["--root", subject.root] : []),
     ...(options.cgroup ? ["--cgroup", options.cgroup] : []),
     ...(options.evict ? ["--evict"] : []),
     ...(options.timeoutMs !== undefined ? ["--timeout-ms", String(options.timeoutMs)] : []),

@@ -23,6 +23,8 @@ export interface Subject {
   handles: boolean;
   /** Added to the pod's environment (PATH only otherwise). */
   env: Record<string, string>;
+  /** Run inside this root filesystem as an image's container (exe is a path inside it; startup-probe --root). */
+  root?: string;
 }
 
 export interface Options {

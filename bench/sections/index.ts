@@ -4,10 +4,12 @@
 import type { Section } from "../lib/section";
 import { budget } from "./budget";
 import { idle } from "./idle";
+import { image } from "./image";
 import { lifetime } from "./lifetime";
 import { node } from "./node";
 import { paths } from "./paths";
 import { preload } from "./preload";
+import { quota } from "./quota";
 import { signals } from "./signals";
 import { sizes } from "./sizes";
 import { startup } from "./startup";
@@ -15,4 +17,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, preload, sizes, node];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, quota, preload, image, sizes, node];

@@ -16,6 +16,8 @@ import type { DensityResult } from "../node-density";
 import { verdicts, type SoakResult } from "../../test/support/node/soak";
 
 const WORK = join(BUILD, "node");
+/** The name test/e2e/c-pause-image.sh gives the C pause (lib.sh's C_PAUSE_REF). */
+const C_PAUSE_REF = "pause-c:3.10";
 const COUNTS = Bun.env.NODE_COUNTS ?? (QUICK ? "10,50,110" : "10,50,110,250");
 const SOAK_CYCLES = Number(Bun.env.NODE_SOAK_CYCLES ?? (QUICK ? 200 : 2000));
 /** The goals of bench/NOTES.md. */
@@ -36,7 +38,7 @@ function images(): Image[] {
   const index = JSON.parse(readFileSync(join(ROOT, "dist", "image", "index.json"), "utf8"));
   const ref = index.manifests[0].annotations["org.opencontainers.image.ref.name"];
   return [
-    { subject: "C", tar: join(WORK, "cpause", "image.tar"), ref: "pause-c:3.10" },
+    { subject: "C", tar: join(WORK, "cpause", "image.tar"), ref: C_PAUSE_REF },
     { subject: "dist/pause", tar: pauseTs, ref },
   ];
 }

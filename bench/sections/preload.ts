@@ -12,13 +12,11 @@
 // <= 25 MiB, warm start-up <= 1.05x dist/pause's.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { BUILD, QUICK, say, sleep } from "../lib/common";
+import { BUILD, QUICK, say } from "../lib/common";
 import { readAheadKb } from "../lib/cgroup";
-import { probe } from "../lib/probe";
 import type { Context, Section } from "../lib/section";
-import { spread } from "../lib/stats";
 import { PRELOAD, PRELOAD_HANDLERS_ONLY, type Subject } from "../lib/subjects";
-import { attempt } from "./budget";
+import { coldStarts, termWindows, warmStarts } from "../lib/window";
 
 const TRIES = QUICK ? 5 : 20;
 const STEP_US = 500;
@@ -36,30 +34,6 @@ function withPreload(pause: Subject, name: string, library: string): Subject {
   return { ...pause, name, kind: "variant", exe, sentinelExe: exe, env: { ...pause.env, LD_PRELOAD: library } };
 }
 
-async function windows(subjects: Subject[]) {
-  const lost = new Map<string, Map<number, number>>(subjects.map((s) => [s.name, new Map()]));
-  const lastLost = new Map<string, number>(subjects.map((s) => [s.name, -1]));
-  for (let delay = 0; delay <= MAX_US; delay += STEP_US) {
-    const active = subjects.filter((s) => delay <= lastLost.get(s.name)! + CLEAN_US || delay < CLEAN_US);
-    if (active.length === 0) break;
-    for (let t = 0; t < TRIES; t++) {
-      for (const subject of active) {
-        const r = probe(subject, { termAfterExecUs: delay });
-        if (r.term_lost === 1) {
-          lost.get(subject.name)!.set(delay, (lost.get(subject.name)!.get(delay) ?? 0) + 1);
-          lastLost.set(subject.name, Math.max(lastLost.get(subject.name)!, delay));
-        }
-      }
-    }
-  }
-  return Object.fromEntries(
-    subjects.map((s) => [
-      s.name,
-      { latestLostMs: lastLost.get(s.name)! < 0 ? null : lastLost.get(s.name)! / 1000, lostByDelayUs: Object.fromEntries(lost.get(s.name)!) },
-    ]),
-  );
-}
-
 async function measure(all: Subject[]) {
   const pause = all.find((s) => s.kind === "pause")!;
   const c = all.find((s) => s.kind === "reference")!;
@@ -67,32 +41,12 @@ async function measure(all: Subject[]) {
   const handlersOnly = withPreload(pause, "pause+preload handlers only", PRELOAD_HANDLERS_ONLY);
   const subjects = [c, pause, preloaded, handlersOnly];
   say(`preload experiment: SIGTERM window (${TRIES} tries per ${STEP_US / 1000} ms step), cold charge (${COLD_RUNS} each), warm start-up (${WARM_RUNS} each)`);
-  const window = await windows(subjects);
-  const cold: Record<string, { chargeMib: number[]; readyMs: number[] }> = Object.fromEntries(subjects.map((s) => [s.name, { chargeMib: [], readyMs: [] }]));
-  for (let i = 0; i < COLD_RUNS; i++) {
-    for (const subject of subjects) {
-      const a = attempt(subject, null, true);
-      cold[subject.name]!.chargeMib.push(a.peakMib);
-      if (a.readyMs !== null) cold[subject.name]!.readyMs.push(a.readyMs);
-    }
-  }
-  const warm: Record<string, { paused: number[]; handlers: number[] }> = Object.fromEntries(subjects.map((s) => [s.name, { paused: [], handlers: [] }]));
-  for (let round = 0; round < WARM_RUNS; round++) {
-    for (let i = 0; i < subjects.length; i++) {
-      const subject = subjects[(i + round) % subjects.length]!;
-      const r = probe(subject);
-      warm[subject.name]!.paused.push(r.spawn_to_paused_us / 1000);
-      warm[subject.name]!.handlers.push(r.spawn_to_ready_us / 1000);
-      await sleep(20);
-    }
-  }
+  const window = termWindows(subjects, { tries: TRIES, stepUs: STEP_US, cleanUs: CLEAN_US, maxUs: MAX_US });
+  const cold = coldStarts(subjects, COLD_RUNS);
+  const warm = await warmStarts(subjects, WARM_RUNS);
   const result: Record<string, any> = { readAheadKb: readAheadKb(pause.exe), tries: TRIES, stepMs: STEP_US / 1000 };
   for (const s of subjects) {
-    result[s.name] = {
-      window: window[s.name],
-      cold: { chargeMib: spread(cold[s.name]!.chargeMib), readyMs: spread(cold[s.name]!.readyMs) },
-      warm: { spawnToPauseSyscallMs: spread(warm[s.name]!.paused), spawnToHandlersMs: spread(warm[s.name]!.handlers) },
-    };
+    result[s.name] = { window: window[s.name], cold: cold[s.name], warm: warm[s.name] };
   }
   const windowC = result.C.window.latestLostMs ?? 0;
   const verdict = (name: string) => {

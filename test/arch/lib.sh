@@ -164,6 +164,9 @@ test_platform() {
   check "$arch: it runs as uid/gid 65535, no supplementary groups" \
     grep -Pzq 'Uid:\t65535\t65535\t65535\t65535\nGid:\t65535\t65535\t65535\t65535\n(.|\n)*Groups:\t *\n' "/proc/$pause_pid/status"
 
+  check "$arch: the library /etc/ld.so.preload names is loaded into /pause" \
+    grep -q "/$(basename "$(cat "$root/etc/ld.so.preload")")\$" "/proc/$pause_pid/maps"
+
   local orphans_cmd=("$fixture" 100)
   [[ -n $emulator ]] && orphans_cmd=("$(command -v "$emulator")" "$fixture" 100)
   if nsenter --target "$pause_pid" --pid -- "${orphans_cmd[@]}"; then

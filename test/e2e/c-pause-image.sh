@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Builds the C pause image the CRI tiers and the bench's node section compare
-# pause.ts with: bench/pause-reference.c (upstream's pause.c), static and
-# stripped, FROM scratch, User 65535:65535, Entrypoint ["/pause"], host arch.
-#   OUT/image/      OCI layout, ref.name pause-c:3.10
+# The C pause image (lib.sh's c_pause_image) for callers that are not tiers:
+# the bench's node section.
+#   OUT/image/      OCI layout, ref.name $C_PAUSE_REF
 #   OUT/image.tar   the same as an OCI-layout tar (for ctr images import)
 # Usage: c-pause-image.sh OUT
 E2E_TIER=c-pause-image
@@ -12,10 +11,6 @@ out=${1:?usage: c-pause-image.sh OUT}
 bash "$REPO_ROOT/scripts/require-commands.sh" c-pause-image gcc strip jq tar gzip sha256sum stat >&2 ||
   die "the commands c-pause-image.sh runs are installed"
 rm -rf "$out/rootfs" "$out/image" "$out/image.tar"
-mkdir -p "$out/rootfs"
-gcc -Os -static -Wall -Wextra -Werror -o "$out/rootfs/pause" "$REPO_ROOT/bench/pause-reference.c" &&
-  strip "$out/rootfs/pause" || die "gcc -static bench/pause-reference.c"
-oci_layout_from_rootfs "$out/rootfs" "$out/image" "pause-c:3.10" \
-  '{"User":"65535:65535","Entrypoint":["/pause"]}' "$(host_arch)"
+c_pause_image "$out"
 rm -rf "$out/rootfs"
-echo "C pause image: $out/image ($out/image.tar), pause-c:3.10"
+echo "C pause image: $out/image ($out/image.tar), $C_PAUSE_REF"

@@ -8,15 +8,16 @@
 #  - overlayfs snapshotter, or native when an overlay mount fails there
 #  - CNI: bridge (no gateway, no masquerade, so no iptables) + host-local +
 #    loopback from containernetworking-plugins
-#  - optional registry config_path (hosts.toml per registry host)
+#  - optional registry config_path (hosts.toml per registry host), and
+#    optional TOML for the CRI's registry table (credentials: configs.*.auth)
 #  - CONTAINERD_HOST_ON_BRIDGE=1: the script creates the bridge with the
 #    subnet's first address, so the host reaches the pods (no forwarding, no NAT)
 CNI_BIN=/usr/lib/cni
 
-# containerd_start DIR SANDBOX_IMAGE [CONFIG_PATH]
+# containerd_start DIR SANDBOX_IMAGE [CONFIG_PATH [REGISTRY_TOML]]
 # Sets SOCK, CTR (ctr argv for the k8s.io namespace), CONTAINERD_PID, SNAPSHOTTER.
 containerd_start() {
-  local dir=$1 sandbox_image=$2 config_path=${3:-} p
+  local dir=$1 sandbox_image=$2 config_path=${3:-} registry_toml=${4:-} p
   for p in bridge host-local loopback; do
     [[ -x $CNI_BIN/$p ]] || die "CNI plugin $CNI_BIN/$p (apt-get install containernetworking-plugins)"
   done
@@ -76,6 +77,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     max_conf_num = 1
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "$config_path"
+$registry_toml
 EOF
   # a bridge without gateway, masquerade or iptables: pods get an address on an
   # isolated L2 segment of their own, nothing is routed anywhere
@@ -160,4 +162,47 @@ containerd_kill_leftovers() {
 ctr_import() {
   "${CTR[@]}" images import --platform "linux/$(host_arch)" "$1" &&
     { [[ $2 == "$3" ]] || "${CTR[@]}" images tag --force "$2" "$3"; }
+}
+
+# pod_config NAME: a pod sandbox config sharing its PID namespace (crictl
+# reads the CRI's own snake_case field names; namespace mode 0 = POD), as
+# $CONTAINERD_DIR/NAME.json, logs under $CONTAINERD_DIR/logs/NAME
+pod_config() {
+  jq -n --arg n "$1" --arg logs "$CONTAINERD_DIR/logs/$1" '{
+    metadata: {name: $n, uid: "uid-\($n)", namespace: "pause-e2e", attempt: 0},
+    hostname: "\($n)-host", log_directory: $logs,
+    linux: {security_context: {namespace_options: {network: 0, pid: 0, ipc: 0}}}}' >"$CONTAINERD_DIR/$1.json"
+  mkdir -p "$CONTAINERD_DIR/logs/$1"
+}
+
+# containerd_events_start: `ctr events` into $CONTAINERD_DIR/events.log, for
+# exit_status_of / has_exited / task_started
+containerd_events_start() {
+  ctr --address "$SOCK" events >"$CONTAINERD_DIR/events.log" 2>&1 &
+  EVENTS_PID=$!
+  on_exit "stop_pid $EVENTS_PID ctr-events"
+}
+# exit_status_of ID: exit_status of its /tasks/exit event (0 is omitted in the JSON)
+exit_status_of() {
+  grep ' /tasks/exit ' "$CONTAINERD_DIR/events.log" | sed 's/^.* \/tasks\/exit //' |
+    jq -r --arg id "$1" 'select(.container_id == $id and .id == $id) | .exit_status // 0' 2>/dev/null | head -n 1
+}
+has_exited() { [[ -n $(exit_status_of "$1") ]]; }
+task_started() { grep -q " /tasks/start .*\"$1\"" "$CONTAINERD_DIR/events.log"; }
+
+# check_sandbox_term_exit0 NAME ID: right after `crictl runp` returned ID:
+# once its pause has its handlers, SIGTERM to the sandbox task (ctr tasks
+# kill) makes it exit 0
+check_sandbox_term_exit0() {
+  local name=$1 id=$2 pid t0 ms
+  t0=$(date +%s%N)
+  check "ctr events sees $name's sandbox task start" wait_for 10 "$name task start event" task_started "$id"
+  pid="$(crictl inspectp -o json "$id" | jq -r .info.pid)"
+  check "$name's pause installs its INT/TERM/CHLD handlers (SigCgt, 10 s)" wait_for 10 "pause handlers" pause_ready "$pid"
+  log "$name: handlers seen $((($(date +%s%N) - t0) / 1000000)) ms after crictl runp returned"
+  t0=$(date +%s%N)
+  check "ctr -n k8s.io tasks kill --signal SIGTERM <$name sandbox>" "${CTR[@]}" tasks kill --signal SIGTERM "$id"
+  check "$name's pause exits (task exit event within 10 s)" wait_for 10 "$name exit" has_exited "$id"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  expect_eq "$name's pause exit status is 0 after SIGTERM (${ms} ms)" 0 "$(exit_status_of "$id")"
 }

@@ -36,14 +36,6 @@ IMG="$(crictl inspecti -o json "$PAUSE_IMAGE_NAME")"
 expect_eq "crictl inspecti: sandbox image known, uid 65535" "65535" "$(jq -r '.status.uid.value // empty' <<<"$IMG")"
 
 # ---- pod 1: shared PID namespace ---------------------------------------------------
-# crictl reads the CRI's own JSON field names (snake_case); namespace mode 0 = POD
-pod_config() { # pod_config NAME: writes $T/NAME.json
-  jq -n --arg n "$1" --arg logs "$T/logs/$1" '{
-    metadata: {name: $n, uid: "uid-\($n)", namespace: "pause-e2e", attempt: 0},
-    hostname: "\($n)-host", log_directory: $logs,
-    linux: {security_context: {namespace_options: {network: 0, pid: 0, ipc: 0}}}}' >"$T/$1.json"
-  mkdir -p "$T/logs/$1"
-}
 pod_config pod1
 SB1="$(crictl runp "$T/pod1.json")" || true
 [[ -n $SB1 ]] && pass "crictl runp pod1 (sandbox image $PAUSE_IMAGE_NAME, pid: POD) -> ${SB1:0:12}" || fail "crictl runp pod1"
@@ -55,6 +47,7 @@ PAUSE_PID="$(jq -r .info.pid <<<"$ST1")"
 expect_eq "crictl inspectp: .info.image is the sandbox image" "$PAUSE_IMAGE_NAME" "$(jq -r .info.image <<<"$ST1")"
 expect_eq "sandbox container runs our image" "$PAUSE_IMAGE_NAME" "$("${CTR[@]}" containers info "$SB1" | jq -r .Image)"
 expect_match "pause (host pid $PAUSE_PID) runs as uid 65535" $'Uid:\t65535\t65535\t65535\t65535' "$(grep Uid: /proc/$PAUSE_PID/status)"
+expect_runtime_env "containerd's sandbox" "$PAUSE_PID"
 [[ "$(readlink /proc/$PAUSE_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ]] &&
   pass "pod1 has its own network namespace" || fail "pod1 has its own network namespace"
 
@@ -84,46 +77,17 @@ expect_eq "busybox has the pod hostname (UTS)" "pod1-host" "$(exec_sync hostname
 exec_fails() { ! exec_sync false; }
 check "crictl exec --sync fails when the command fails" exec_fails
 
-# orphans: the exec'd sh exits at once; its children (stdio detached, so
-# ExecSync returns) are re-parented to PID 1 = pause, which must reap them
-ORPHANS=30
-exec_sync sh -c "i=0; while [ \$i -lt $ORPHANS ]; do sleep 2 </dev/null >/dev/null 2>&1 & i=\$((i+1)); done" >/dev/null ||
-  fail "crictl exec --sync: spawn $ORPHANS orphans"
-# children of PID 1 / zombies, as seen inside the pod
-kids_of_1='cat /proc/[0-9]*/stat 2>/dev/null | sed "s/^.*) //" | awk "\$2 == 1" | wc -l'
-zombies='cat /proc/[0-9]*/stat 2>/dev/null | sed "s/^.*) //" | awk "\$1 == \"Z\"" | wc -l'
-n0="$(exec_sync sh -c "$kids_of_1" | tr -d ' ')"
-((n0 > 0)) && pass "orphans were re-parented to /pause ($n0 children of PID 1)" || fail "orphans were re-parented to /pause ($n0)"
-no_kids() { [[ $(exec_sync sh -c "$kids_of_1" | tr -d ' ') == 0 ]]; }
-check "pause reaps the orphans (no child of PID 1 left, 15 s)" wait_for 15 "orphans reaped" no_kids
-expect_eq "no zombie in the pod" 0 "$(exec_sync sh -c "$zombies" | tr -d ' ')"
+check_orphans_reaped exec_sync
 expect_eq "pod1 still SANDBOX_READY" SANDBOX_READY "$(crictl inspectp -o json "$SB1" | jq -r .status.state)"
 
 # ---- containerd events: exit statuses --------------------------------------------
-ctr --address "$SOCK" events >"$T/events.log" 2>&1 &
-EVENTS_PID=$!
-on_exit "stop_pid $EVENTS_PID ctr-events"
-exit_status_of() { # exit_status_of ID: exit_status of its /tasks/exit event (0 is omitted in the JSON)
-  grep ' /tasks/exit ' "$T/events.log" | sed 's/^.* \/tasks\/exit //' |
-    jq -r --arg id "$1" 'select(.container_id == $id and .id == $id) | .exit_status // 0' 2>/dev/null | head -n 1
-}
-has_exited() { [[ -n $(exit_status_of "$1") ]]; }
+containerd_events_start
 
 # ---- pod 2: SIGTERM to the sandbox task => exit 0 ------------------------------------
 pod_config pod2
 SB2="$(crictl runp "$T/pod2.json")" || true
 [[ -n $SB2 ]] && pass "crictl runp pod2 -> ${SB2:0:12}" || fail "crictl runp pod2"
-t0=$(date +%s%N)
-started() { grep -q " /tasks/start .*\"$SB2\"" "$T/events.log"; }
-check "ctr events sees pod2's sandbox task start" wait_for 10 "pod2 task start event" started
-PAUSE2_PID="$(crictl inspectp -o json "$SB2" | jq -r .info.pid)"
-check "pod2's pause installs its INT/TERM/CHLD handlers (SigCgt, 10 s)" wait_for 10 "pause handlers" pause_ready "$PAUSE2_PID"
-log "pod2: handlers seen $((($(date +%s%N) - t0) / 1000000)) ms after crictl runp returned"
-t0=$(date +%s%N)
-check "ctr -n k8s.io tasks kill --signal SIGTERM <pod2 sandbox>" "${CTR[@]}" tasks kill --signal SIGTERM "$SB2"
-check "pod2's pause exits (task exit event within 10 s)" wait_for 10 "pod2 exit" has_exited "$SB2"
-ms=$((($(date +%s%N) - t0) / 1000000))
-expect_eq "pod2's pause exit status is 0 after SIGTERM (${ms} ms)" 0 "$(exit_status_of "$SB2")"
+check_sandbox_term_exit0 pod2 "$SB2"
 not_ready() { crictl inspectp -o json "$SB2" | jq -e '.status.state == "SANDBOX_NOTREADY"'; }
 check "crictl inspectp: pod2 becomes SANDBOX_NOTREADY" wait_for 10 "pod2 not ready" not_ready
 check "crictl stopp pod2" crictl stopp "$SB2"

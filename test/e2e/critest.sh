@@ -13,6 +13,7 @@
 # Env: PAUSE_IMAGE_DIR / PAUSE_IMAGE_TAR, CRITEST_SEED (default: random,
 #      printed), E2E_KEEP_TMP=1
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry-daemon.sh"
 require_root
 need_cmds containerd ctr runc containerd-shim-runc-v2 jq skopeo gcc busybox docker-registry curl strip ipcmk ipcrm
 
@@ -45,28 +46,7 @@ remove_new_shm() {
 on_exit remove_new_shm
 
 # ---- registry ------------------------------------------------------------------
-port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
-PORT=
-for p in $(shuf -i 20000-29999 -n 20); do port_free "$p" && { PORT=$p; break; }; done
-[[ -n $PORT ]] || die "a free TCP port for the registry"
-REGISTRY="127.0.0.1:$PORT"
-mkdir -p "$T/registry"
-cat >"$T/registry.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $T/registry
-http:
-  addr: $REGISTRY
-EOF
-docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
-REGISTRY_PID=$!
-on_exit "stop_pid $REGISTRY_PID docker-registry"
-registry_up() { kill -0 "$REGISTRY_PID" && curl -fsS "http://$REGISTRY/v2/"; }
-check "docker-registry $(dpkg-query -W -f='${Version}' docker-registry) serves on $REGISTRY" \
-  wait_for 30 "registry" registry_up
+registry_start "$T"
 check "critest's images (stand-ins from busybox-static) pushed to $REGISTRY" \
   bash "$E2E_DIR/critest-images.sh" "$T/images" "$REGISTRY"
 
@@ -81,8 +61,8 @@ EOF
 done
 
 # ---- the C pause image -----------------------------------------------------------
-bash "$E2E_DIR/c-pause-image.sh" "$T/cpause" >/dev/null || die "test/e2e/c-pause-image.sh builds the C pause image"
-pass "C pause image pause-c:3.10 (bench/pause-reference.c, static, FROM scratch, User 65535:65535)"
+c_pause_image "$T/cpause"
+pass "C pause image $C_PAUSE_REF (bench/pause-reference.c, static, FROM scratch, User 65535:65535)"
 
 # ---- two runs, same seed -----------------------------------------------------------
 declare -A secs
@@ -93,7 +73,7 @@ run() { # run LABEL TAR REF
   secs[$1]=$((SECONDS - t0))
 }
 log "seed $SEED (CRITEST_SEED=$SEED reproduces the order)"
-run c-pause "$T/cpause/image.tar" pause-c:3.10
+run c-pause "$T/cpause/image.tar" "$C_PAUSE_REF"
 run pause.ts "$PAUSE_IMAGE_TAR" "$PAUSE_IMAGE_REF"
 
 # ---- compare ---------------------------------------------------------------------

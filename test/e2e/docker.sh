@@ -83,6 +83,7 @@ seed_demo() {
   printf '%s\n' "$ps" | sed 's/^/#   /'
   expect_match "$tag: docker exec busybox ps: PID 1 is /pause, user 65535" $'(^|\n) +1 +65535 +/pause *(\n|$)' "$ps"
   expect_eq "$tag: pause is running" "true" "$(docker inspect -f '{{.State.Running}}' pause)"
+  expect_runtime_env "$tag" "$(docker inspect -f '{{.State.Pid}}' pause)"
 
   # orphans left by an exec'd shell are re-parented to /pause and reaped
   docker exec busybox sh -c 'i=0; while [ $i -lt 30 ]; do sleep 2 </dev/null >/dev/null 2>&1 & i=$((i+1)); done' ||
@@ -108,6 +109,19 @@ seed_demo() {
   docker rm -f pause busybox >/dev/null 2>&1 || true
 }
 seed_demo "$IMAGE" "oci-tar" "$PAUSE_VERSION_RE"
+
+# ---- under a small data limit (README "Limits") ---------------------------------------
+# With the image's Env, 512 MiB of RLIMIT_DATA is enough. (Docker 20.10's
+# --ulimit knows no "as": "invalid ulimit type: as"; the runc tier sets it.)
+MiB512=$((512 * 1024 * 1024))
+check "docker run -d --ulimit data=$MiB512" docker run -d --name limited --ulimit "data=$MiB512" "$IMAGE"
+on_exit "docker rm -f limited >/dev/null 2>&1"
+LIMITED_PID="$(docker inspect -f '{{.State.Pid}}' limited)"
+expect_eq "the limit reaches pause" "$MiB512" "$(awk '/^Max data size/ {print $4}' "/proc/$LIMITED_PID/limits")"
+check "pause installs its handlers under it (SigCgt, 10 s)" wait_for 10 "pause handlers" pause_ready "$LIMITED_PID"
+check "docker stop limited" docker stop -t 10 limited
+expect_eq "its ExitCode is 0 after docker stop" 0 "$(docker inspect -f '{{.State.ExitCode}}' limited)"
+docker rm -f limited >/dev/null 2>&1 || true
 
 # ---- Dockerfile.scratch -----------------------------------------------------------------
 # build_dockerfile_scratch DOCKERFILE CONTEXT TAG: the legacy builder (docker.io

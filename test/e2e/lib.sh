@@ -133,6 +133,36 @@ expect_match() {
   fi
 }
 
+# check_orphans_reaped EXEC...: in a pod that shares its PID namespace, EXEC
+# (a command prefix: `crictl exec --sync ID`, `podman exec NAME`) runs a sh in
+# a container that exits at once, leaving $ORPHANS children (stdio detached,
+# so that an ExecSync returns) to be re-parented to PID 1 = pause, which must
+# reap them.
+ORPHANS=30
+check_orphans_reaped() {
+  local n0
+  local kids_of_1='cat /proc/[0-9]*/stat 2>/dev/null | sed "s/^.*) //" | awk "\$2 == 1" | wc -l'
+  local zombies='cat /proc/[0-9]*/stat 2>/dev/null | sed "s/^.*) //" | awk "\$1 == \"Z\"" | wc -l'
+  "$@" sh -c "i=0; while [ \$i -lt $ORPHANS ]; do sleep 2 </dev/null >/dev/null 2>&1 & i=\$((i+1)); done" >/dev/null ||
+    fail "spawn $ORPHANS orphans ($*)"
+  n0="$("$@" sh -c "$kids_of_1" | tr -d ' ')"
+  ((n0 > 0)) && pass "orphans were re-parented to /pause ($n0 children of PID 1)" || fail "orphans were re-parented to /pause ($n0)"
+  _no_kids() { [[ $("$@" sh -c "$kids_of_1" | tr -d ' ') == 0 ]]; }
+  check "pause reaps the orphans (no child of PID 1 left, 15 s)" wait_for 15 "orphans reaped" _no_kids "$@"
+  expect_eq "no zombie in the pod" 0 "$("$@" sh -c "$zombies" | tr -d ' ')"
+}
+
+# expect_runtime_env LABEL PID: pause (host pid PID) got its image config's Env
+# from the runtime: the settings under which it runs within 512 MiB of
+# RLIMIT_AS and RLIMIT_DATA (README "Limits").
+expect_runtime_env() {
+  local label=$1 pid=$2 want got
+  want="$(oci_image_config "$PAUSE_IMAGE_DIR" "$(host_arch)" | jq -r '.config.Env // [] | .[]' | sort)"
+  [[ -n $want ]] || fail "$label: the image config has an Env"
+  got="$(tr '\0' '\n' <"/proc/$pid/environ" | grep -Fx -f <(printf '%s\n' "$want") | sort)"
+  expect_eq "$label: pause's environment has the image's Env ($(printf '%s ' $want))" "$want" "$got"
+}
+
 # need_cmds CMD...: run scripts/e2e-deps.sh (apt-get, idempotent) when one is missing
 need_cmds() {
   local c missing=()
@@ -369,4 +399,18 @@ oci_layout_from_rootfs() {
                    annotations: {"org.opencontainers.image.ref.name": $ref}}]}' >"$out/index.json"
   rm -rf "$tmp"
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$out" -cf "$out.tar" oci-layout index.json blobs
+}
+
+# c_pause_image DIR: the C pause to compare with (bench/pause-reference.c,
+# static, stripped), built like upstream's image: FROM scratch, User
+# 65535:65535, Entrypoint ["/pause"], named $C_PAUSE_REF, host architecture
+# only. Writes the layout DIR/image and its archive DIR/image.tar.
+C_PAUSE_REF=pause-c:3.10
+c_pause_image() {
+  local d=$1
+  mkdir -p "$d/rootfs"
+  gcc -Os -static -Wall -Wextra -Werror -o "$d/rootfs/pause" "$REPO_ROOT/bench/pause-reference.c" &&
+    strip "$d/rootfs/pause" || die "gcc -static bench/pause-reference.c"
+  oci_layout_from_rootfs "$d/rootfs" "$d/image" "$C_PAUSE_REF" \
+    '{"User":"65535:65535","Entrypoint":["/pause"]}' "$(host_arch)"
 }

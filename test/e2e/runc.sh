@@ -66,6 +66,37 @@ expect_eq "/pause -v exits 0" 0 "$rc"
 expect_match "/pause -v prints 'pause.ts v$PAUSE_IMAGE_VERSION'" "$PAUSE_VERSION_RE" "$out"
 expect_eq "/pause -v prints one line on stdout" 1 "$(printf '%s\n' "$out" | wc -l)"
 
+# ---- small address-space limits (README "Limits") ----------------------------
+# limited_bundle DIR ENV_JSON BYTES: the -v bundle's rootfs, pause as PID 1,
+# RLIMIT_AS and RLIMIT_DATA of BYTES besides NOFILE.
+limited_bundle() {
+  make_bundle "$1" 65535 65535 true "$PAUSE_ARGS" "$2"
+  jq --arg root "$VB/rootfs" --argjson bytes "$3" '.root.path = $root
+    | .process.rlimits += [{type: "RLIMIT_AS", hard: $bytes, soft: $bytes},
+                           {type: "RLIMIT_DATA", hard: $bytes, soft: $bytes}]' \
+    "$1/config.json" >"$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"
+}
+# Without the image's Env (a runtime that does not pass it), 2 GiB is too
+# little: one line that names the limit and what would work, exit 4.
+limited_bundle "$T/bare-bundle" '[]' $((2048 * 1024 * 1024))
+err="$("${RUNC[@]}" run --bundle "$T/bare-bundle" "$ID-bare" 2>&1 >/dev/null </dev/null)" && rc=0 || rc=$?
+"${RUNC[@]}" delete -f "$ID-bare" >/dev/null 2>&1 || true
+expect_eq "env [] and RLIMIT_AS/RLIMIT_DATA 2 GiB: exit 4" 4 "$rc"
+expect_match "  with one line naming the limit and the settings that lower it" \
+  '^Error: cannot load the signal helper: RLIMIT_AS 2048 MiB and RLIMIT_DATA 2048 MiB leave .* BUN_JSC_jitMemoryReservationSize=' "$err"
+# With it, 512 MiB is enough: pause lives, and stops with exit 0.
+limited_bundle "$T/env-bundle" "$(jq -c '.config.Env' <<<"$CFG")" $((512 * 1024 * 1024))
+"${RUNC[@]}" run --bundle "$T/env-bundle" "$ID-env" </dev/null >/dev/null 2>"$T/env.err" &
+ENV_RUN_PID=$!
+on_exit "${RUNC[*]} delete -f $ID-env >/dev/null 2>&1; stop_pid $ENV_RUN_PID runc-run-env"
+env_pid() { "${RUNC[@]}" state "$ID-env" 2>/dev/null | jq -e -r 'select(.status == "running") | .pid'; }
+env_ready() { local pid; pid="$(env_pid)" && pause_ready "$pid"; }
+check "the image's Env and RLIMIT_AS/RLIMIT_DATA 512 MiB: pause installs its handlers (10 s)" wait_for 10 "pause handlers" env_ready
+"${RUNC[@]}" kill "$ID-env" TERM
+wait "$ENV_RUN_PID" && rc=0 || rc=$?
+expect_eq "  and exits 0 on SIGTERM" 0 "$rc"
+"${RUNC[@]}" delete -f "$ID-env" >/dev/null 2>&1 || true
+
 # ---- pause as PID 1 ----------------------------------------------------------
 # `runc run` (foreground, in the background of this script): its exit status
 # is the container's; `runc state` gives the host pid.

@@ -11,6 +11,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
+import { RUNTIME_ENV } from "../../src/diagnose";
 import { OciLayout } from "../support/oci-layout";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -149,6 +150,17 @@ describe.each(ARCHES)("linux/%s", (arch) => {
     ].sort());
   });
 
+  test("the SBOM names the /etc/ld.so.preload library the image carries, with its sha256", () => {
+    const named = readFileSync(join(rootfs, "etc/ld.so.preload"), "utf8").trim();
+    const preload = sbomComponent("pause-preload");
+    expect(preload.description).toContain(named);
+    expect(preload.hashes[0].content).toBe(sha256(readFileSync(join(rootfs, named))));
+    expect(preload.hashes[0].content).toBe(
+      sha256(readFileSync(join(ROOT, "build", `linux-${arch}`, "libpause-preload.so"))),
+    );
+    expect(sbom.dependencies.find((d: any) => d.ref === "image").dependsOn).toContain("pause-preload");
+  });
+
   test.each(Object.keys(layouts))(`%s: the SBOM is a referrer of the linux/${arch} manifest`, (name) => {
     const layout = layouts[name]!;
     const subject = layout.platform(arch);
@@ -174,6 +186,14 @@ describe.each(ARCHES)("linux/%s", (arch) => {
     expect(labels["org.opencontainers.image.licenses"]).toBe(project.license);
     expect(labels["org.opencontainers.image.created"]).toBe(config.created);
     expect(sbom.metadata.timestamp.replace(".000Z", "Z")).toBe(config.created);
+  });
+
+  test("the config's Env is the runtime settings pause names in its error message, and Dockerfile.scratch sets the same", () => {
+    const settings = Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value}`);
+    expect(config.config.Env).toEqual(settings);
+    const dockerfile = readFileSync(join(ROOT, "Dockerfile.scratch"), "utf8");
+    const env = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? "";
+    expect(env.split(/\s*\\\n\s*|\s+/).filter(Boolean)).toEqual(settings);
   });
 
   test("skopeo copies linux/" + arch + " out of dist/pause.oci.tar (the SBOMs beside it)", () => {
