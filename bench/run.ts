@@ -10,7 +10,7 @@
 // --variant adds an executable (built by bench/variants.ts) as one more
 // subject, compared with dist/pause, optionally run with extra environment
 // variables (for runtime options that cannot be compiled in); --only picks
-// sections (their list: bench/sections/index.ts). A floor
+// sections (their list: bench/sections/index.ts; `node` runs only when named). A floor
 // variant is another build of the floor (no handlers: not stopped, no storms).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -24,7 +24,7 @@ import { sections } from "./sections";
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const wanted = sections.filter((s) => options.only === null || options.only.has(s.name) || (s.follows !== undefined && options.only.has(s.follows)));
+  const wanted = sections.filter((s) => (options.only === null ? !s.optIn : options.only.has(s.name) || (s.follows !== undefined && options.only.has(s.follows))));
   const began = performance.now();
   if (options.build) buildAll();
   else buildTools();

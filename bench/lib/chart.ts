@@ -1,21 +1,25 @@
 // The bench's figures as Mermaid charts (xychart-beta), which the forges
 // render where the README is read: start-up and memory for C, the Bun floor
-// and dist/pause. Written beside dist/bench.json as a Markdown file to paste.
+// and dist/pause, and a node's memory per sandbox against the number of pods.
+// Written beside dist/bench.json as a Markdown file to paste.
 import type { Subject } from "./subjects";
 
-function bar(title: string, unit: string, names: string[], values: (number | undefined)[]): string {
-  const known = values.map((v) => (v === undefined || !Number.isFinite(v) ? 0 : Number(v.toFixed(2))));
-  const top = Math.max(...known, 0.01) * 1.15;
+/** An xychart-beta with categories XS and one `bar` or `line` series per entry of SERIES (a miss is drawn as 0). */
+function xychart(title: string, unit: string, xs: (string | number)[], kind: "bar" | "line", series: (number | undefined)[][]): string {
+  const known = series.map((values) => values.map((v) => (v === undefined || !Number.isFinite(v) ? 0 : Number(v.toFixed(2)))));
+  const top = Math.max(...known.flat(), 0.01) * 1.15;
   return [
     "```mermaid",
     "xychart-beta",
     `  title "${title}"`,
-    `  x-axis [${names.map((n) => `"${n}"`).join(", ")}]`,
+    `  x-axis [${xs.map((x) => `"${x}"`).join(", ")}]`,
     `  y-axis "${unit}" 0 --> ${Number(top.toPrecision(2))}`,
-    `  bar [${known.join(", ")}]`,
+    ...known.map((values) => `  ${kind} [${values.join(", ")}]`),
     "```",
   ].join("\n");
 }
+
+const bar = (title: string, unit: string, names: string[], values: (number | undefined)[]) => xychart(title, unit, names, "bar", [values]);
 
 export function charts(subjects: Subject[], report: Record<string, any>): string {
   const base = ["reference", "floor", "pause"].map((kind) => subjects.find((s) => s.kind === kind)).filter((s): s is Subject => s !== undefined);
@@ -31,6 +35,13 @@ export function charts(subjects: Subject[], report: Record<string, any>): string
   }
   if (report.budget && !report.budget.unavailable) {
     parts.push(bar(`cold start: memory charged to the pod (MiB, read_ahead_kb ${report.budget.readAheadKb})`, "MiB", names, base.map((s) => report.budget[s.name]?.cold?.chargeMib)));
+  }
+  if (report.node?.density) {
+    // pause + shim Pss + kernel memory: MemAvailable moves with the node's other tenants, too much to draw at 10 pods
+    const perPod = (name: string) => report.node.density[name].densities.map((d: any) => d.perPodMib.accounted);
+    const xs = report.node.density.C.densities.map((d: any) => d.n);
+    // xychart-beta draws no legend: the title names the lines, top to bottom
+    parts.push(xychart("memory per sandbox vs pods (MiB: pause + shim Pss, kernel): pause.ts (top), C (bottom)", "MiB", xs, "line", [perPod("dist/pause"), perPod("C")]));
   }
   return `${parts.join("\n\n")}\n`;
 }

@@ -21,6 +21,8 @@ export interface Section {
   follows?: string;
   /** Runs after every other section, whatever its place in the list (it spans them). */
   last?: boolean;
+  /** Runs only when `--only` names it (it takes long, or needs what a plain run lacks). */
+  optIn?: boolean;
   /** Called before the first section runs (e.g. to start something that spans the whole bench). */
   begin?(context: Context): Promise<void>;
   run(context: Context): Promise<unknown> | unknown;

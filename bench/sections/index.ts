@@ -6,6 +6,7 @@ import { budget } from "./budget";
 import { idle } from "./idle";
 import { image } from "./image";
 import { lifetime } from "./lifetime";
+import { node } from "./node";
 import { paths } from "./paths";
 import { preload } from "./preload";
 import { quota } from "./quota";
@@ -16,4 +17,4 @@ import { steady } from "./steady";
 import { storms } from "./storms";
 import { version } from "./version";
 
-export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, quota, preload, image, sizes];
+export const sections: Section[] = [startup, idle, steady, storms, lifetime, version, signals, paths, budget, quota, preload, image, sizes, node];

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the e2e tiers in order (runc, containerd, docker, podman, critest, registry) and sums their
+# Runs the e2e tiers in order (runc, containerd, docker, podman, critest, registry, soak) and sums their
 # `ok - ` / `not ok - ` lines into a last line `E2E: N passed, N failed`.
 # Exit status: 0 only if every tier passed.
-#   sudo test/e2e/run.sh [TIER...]        (default: runc containerd docker podman critest registry)
+#   sudo test/e2e/run.sh [TIER...]        (default: runc containerd docker podman critest registry soak)
 # Env: PAUSE_IMAGE_DIR / PAUSE_IMAGE_TAR (default dist/image, dist/pause.oci.tar),
 #      E2E_SKIP_DEPS=1 (don't run scripts/e2e-deps.sh), E2E_KEEP_TMP=1,
 #      E2E_TIER_TIMEOUT (seconds per tier; default 900, critest 1800: two full suites)
@@ -10,7 +10,7 @@ set -uo pipefail
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$E2E_DIR/../.." && pwd)"
 tiers=("$@")
-((${#tiers[@]})) || tiers=(runc containerd docker podman critest registry)
+((${#tiers[@]})) || tiers=(runc containerd docker podman critest registry soak)
 
 if [[ $(id -u) != 0 ]]; then echo "not ok - e2e must run as root"; echo "E2E: 0 passed, 1 failed"; exit 1; fi
 if [[ -z ${E2E_SKIP_DEPS:-} ]]; then
