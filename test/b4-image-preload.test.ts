@@ -6,23 +6,12 @@
 // namespaces, fresh /proc, chroot, uid 65535), stops it at the executable's
 // entry point, sends SIGTERM from the parent namespace and lets it go.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { fixture, tool } from "./support/pause";
+import { imageRoots } from "./support/image-root";
+import { fixture } from "./support/pause";
 
-const ROOTFS = join(import.meta.dir, "..", "dist", "rootfs", "linux-amd64");
-const roots = join(import.meta.dir, "..", "build", "test-roots");
-let work = "";
-
-/** A copy of the image's root (hard links: nothing in it is written) with a /proc mount point; CHANGE edits it. */
-function imageRoot(name: string, change: (root: string) => void = () => {}): string {
-  const root = join(work, name);
-  const copy = Bun.spawnSync([tool("cp"), "-al", ROOTFS, root], { stderr: "pipe" });
-  if (copy.exitCode !== 0) throw new Error(`cannot copy ${ROOTFS}: ${copy.stderr}`);
-  mkdirSync(join(root, "proc"));
-  change(root);
-  return root;
-}
+const roots = imageRoots("b4");
 
 function termAtEntry(root: string) {
   const run = Bun.spawnSync([fixture("term-at-entry"), root, "/pause"], { stdout: "pipe", stderr: "pipe" });
@@ -30,22 +19,18 @@ function termAtEntry(root: string) {
 }
 
 describe("B4 in the image: handlers before the runtime", () => {
-  beforeAll(() => {
-    if (!existsSync(join(ROOTFS, "etc", "ld.so.preload"))) throw new Error(`no ${ROOTFS}/etc/ld.so.preload: run npm run image first`);
-    mkdirSync(roots, { recursive: true });
-    work = mkdtempSync(join(roots, "b4-"));
-  });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  beforeAll(() => roots.open());
+  afterAll(() => roots.close());
 
   test("B4: a SIGTERM at /pause's entry point, before the runtime runs, exits 0 with upstream's message", () => {
-    const result = termAtEntry(imageRoot("image"));
+    const result = termAtEntry(roots.copy("image"));
     expect(result.report).toBe("handlers_at_entry=1 outcome=exit status=0");
     expect(result.stderr).toBe("Shutting down, got signal: Terminated\n");
     expect(result.exitCode).toBe(0);
   });
 
   test("B4: the same root without /etc/ld.so.preload loses that SIGTERM (what the library is for)", () => {
-    const result = termAtEntry(imageRoot("no-preload", (root) => rmSync(join(root, "etc", "ld.so.preload"))));
+    const result = termAtEntry(roots.copy("no-preload", (root) => rmSync(join(root, "etc", "ld.so.preload"))));
     expect(result.report).toBe("handlers_at_entry=0 outcome=lost status=137");
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);

@@ -3,10 +3,12 @@
 // lives a normal life (ready, reaps, exit 0 on TERM) or prints the one line
 // that names the cause, and exits 4. Never a silent exit. The limit is set
 // on pause itself, as PID 1: prlimit execs it inside the new namespace.
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { MEMORY_LIMIT_NEEDED, NOFILE_NEEDED, RUNTIME_ENV } from "../src/diagnose";
+import { imageRoots } from "./support/image-root";
 import {
   asPid1,
+  runCommand,
   fixture,
   leaveOrphansAndAwaitReaping,
   PLAIN_ENV,
@@ -20,6 +22,7 @@ import {
 const EXIT_HELPER_UNAVAILABLE = 4;
 const PRLIMIT = tool("prlimit");
 const SH = tool("sh");
+const UNSHARE = tool("unshare");
 const MiB = 1024 * 1024;
 const withRuntimeEnv = { ...PLAIN_ENV, ...RUNTIME_ENV };
 const tuning = Object.entries(RUNTIME_ENV)
@@ -126,4 +129,43 @@ describe("memory files on hardened kernels (vm.memfd_noexec)", () => {
 
   test("vm.memfd_noexec=2 set in pause's own PID namespace: pause lives", () =>
     livesNormally({ wrapper: [SH, "-c", 'echo 2 >/proc/sys/vm/memfd_noexec && exec "$@"', "sh"] }));
+});
+
+describe("the image's root: limits that stop the runtime before pause.ts runs", () => {
+  // Run as a runtime runs the image: PID 1 of new namespaces, chrooted into a
+  // copy of its root, with its config's Env; the limit set from outside.
+  const roots = imageRoots("limits");
+  let root = "";
+  beforeAll(() => {
+    roots.open();
+    root = roots.copy("image");
+  });
+  afterAll(() => roots.close());
+
+  const inImage = (limit: string, args: string[]) =>
+    runCommand(
+      [PRLIMIT, limit, "--", UNSHARE, "--pid", "--fork", "--kill-child", "--mount", "--mount-proc=/proc", `--root=${root}`, "/pause", ...args],
+      { ...RUNTIME_ENV },
+    );
+
+  const cases = [
+    [`--stack=${128 * 1024}`, "Warning: RLIMIT_STACK 128 KiB stops the runtime before pause.ts starts: pause.ts needs 144 KiB"],
+    ["--nofile=4", `Warning: RLIMIT_NOFILE 4 stops the runtime before pause.ts starts: pause.ts needs ${NOFILE_NEEDED}`],
+    [`--as=${256 * MiB}`, `Warning: RLIMIT_AS 256 MiB stops the runtime before pause.ts starts: pause.ts needs ${MEMORY_LIMIT_NEEDED.tuned / MiB} MiB`],
+    [`--data=${128 * MiB}`, `Warning: RLIMIT_DATA 128 MiB stops the runtime before pause.ts starts: pause.ts needs ${MEMORY_LIMIT_NEEDED.tuned / MiB} MiB`],
+  ] as const;
+  for (const [limit, line] of cases) {
+    test(`${limit}: the preloaded library names it before the runtime fails`, async () => {
+      const result = await inImage(limit, ["-v"]);
+      expect(result.stderr.split("\n")[0]).toBe(line);
+      expect(result.exitCode).not.toBe(0);
+    });
+  }
+
+  test("at the values those lines name, the image answers without a word on stderr", async () => {
+    for (const limit of [`--stack=${144 * 1024}`, `--nofile=${NOFILE_NEEDED}`, `--as=${MEMORY_LIMIT_NEEDED.tuned}`, `--data=${MEMORY_LIMIT_NEEDED.tuned}`]) {
+      const result = await inImage(limit, ["-v"]);
+      expect({ limit, stderr: result.stderr, exitCode: result.exitCode }).toEqual({ limit, stderr: "", exitCode: 0 });
+    }
+  });
 });

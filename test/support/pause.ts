@@ -188,6 +188,11 @@ export async function notAsPid1(args: string[] = [], options: StartOptions = {})
   };
 }
 
+/** Runs COMMAND to completion with ENV (PATH only by default): for commands that run pause some other way. */
+export function runCommand(command: string[], env?: Record<string, string>): Promise<Finished> {
+  return collect(spawn(command, env));
+}
+
 /** Runs pause as PID 1 to completion (for -v and failures at start-up). */
 export function runAsPid1(args: string[], options: StartOptions = {}): Promise<Finished> {
   return collect(launch(pid1Command(args, options), options));
