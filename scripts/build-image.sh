@@ -103,8 +103,8 @@ labels=$(jq -n -cS --arg version "$IMAGE_VERSION" --arg revision "$IMAGE_REVISIO
 # RLIMIT_DATA (README "Limits"), from the module that names them in pause's
 # own error message. containerd, Docker and podman give a container its
 # image's Env; Dockerfile.scratch sets the same.
-runtime_env=$(node_modules/.bin/bun -e 'import { RUNTIME_ENV } from "./src/diagnose";
-  console.log(JSON.stringify(Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value}`)))')
+runtime_env=$(node_modules/.bin/bun -e 'import { RUNTIME_ENV_LIST } from "./src/diagnose";
+  console.log(JSON.stringify(RUNTIME_ENV_LIST))')
 
 # image_manifest ARCH: config + layer of linux/ARCH; prints the manifest's
 # descriptor (with platform) for the index.

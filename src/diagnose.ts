@@ -22,6 +22,9 @@ export const RUNTIME_ENV = {
   MIMALLOC_ARENA_RESERVE: "16MiB",
 } as const;
 
+/** RUNTIME_ENV as an environment list, NAME=VALUE each: the image config's Env. */
+export const RUNTIME_ENV_LIST = Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value}`);
+
 const MiB = 1024 * 1024;
 /** RLIMIT_AS and RLIMIT_DATA at which pause.ts runs, without and with RUNTIME_ENV (with room to spare). */
 export const MEMORY_LIMIT_NEEDED = { plain: 3072 * MiB, tuned: 512 * MiB };
@@ -55,9 +58,7 @@ function isTuned(env: Record<string, string | undefined>): boolean {
   return Object.keys(RUNTIME_ENV).every((name) => env[name] !== undefined);
 }
 
-const tuning = Object.entries(RUNTIME_ENV)
-  .map(([name, value]) => `${name}=${value}`)
-  .join(" ");
+const tuning = RUNTIME_ENV_LIST.join(" ");
 
 function explainMissingJit(limits: UserLimits, tuned: boolean): string {
   const needed = tuned ? MEMORY_LIMIT_NEEDED.tuned : MEMORY_LIMIT_NEEDED.plain;

@@ -4,7 +4,7 @@
 // that names the cause, and exits 4. Never a silent exit. The limit is set
 // on pause itself, as PID 1: prlimit execs it inside the new namespace.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { MEMORY_LIMIT_NEEDED, NOFILE_NEEDED, RUNTIME_ENV } from "../src/diagnose";
+import { MEMORY_LIMIT_NEEDED, NOFILE_NEEDED, RUNTIME_ENV, RUNTIME_ENV_LIST } from "../src/diagnose";
 import { imageRoots } from "./support/image-root";
 import {
   asPid1,
@@ -25,9 +25,7 @@ const SH = tool("sh");
 const UNSHARE = tool("unshare");
 const MiB = 1024 * 1024;
 const withRuntimeEnv = { ...PLAIN_ENV, ...RUNTIME_ENV };
-const tuning = Object.entries(RUNTIME_ENV)
-  .map(([name, value]) => `${name}=${value}`)
-  .join(" ");
+const tuning = RUNTIME_ENV_LIST.join(" ");
 
 const limited = (...limits: string[]): string[] => [PRLIMIT, ...limits, "--"];
 

@@ -11,7 +11,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
-import { RUNTIME_ENV } from "../../src/diagnose";
+import { RUNTIME_ENV_LIST } from "../../src/diagnose";
 import { OciLayout } from "../support/oci-layout";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -189,7 +189,7 @@ describe.each(ARCHES)("linux/%s", (arch) => {
   });
 
   test("the config's Env is the runtime settings pause names in its error message, and Dockerfile.scratch sets the same", () => {
-    const settings = Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value}`);
+    const settings = RUNTIME_ENV_LIST;
     expect(config.config.Env).toEqual(settings);
     const dockerfile = readFileSync(join(ROOT, "Dockerfile.scratch"), "utf8");
     const env = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? "";
