@@ -90,11 +90,11 @@ SB2="$(crictl runp "$T/pod2.json")" || true
 check_sandbox_term_exit0 pod2 "$SB2"
 not_ready() { crictl inspectp -o json "$SB2" | jq -e '.status.state == "SANDBOX_NOTREADY"'; }
 check "crictl inspectp: pod2 becomes SANDBOX_NOTREADY" wait_for 10 "pod2 not ready" not_ready
-check "crictl stopp pod2" crictl stopp "$SB2"
+check "crictl stopp pod2" stop_pod "$SB2"
 check "crictl rmp pod2" crictl rmp "$SB2"
 
 # ---- pod 1: stopp + rmp ------------------------------------------------------------------
-check "crictl stopp pod1" crictl stopp "$SB1"
+check "crictl stopp pod1" stop_pod "$SB1"
 wait_for 10 "pod1 exit event" has_exited "$SB1" || true
 log "pod1's pause exit status after crictl stopp: $(exit_status_of "$SB1") (containerd SIGKILLs the sandbox: 137 is expected)"
 check "crictl rmp pod1" crictl rmp "$SB1"

@@ -134,7 +134,7 @@ check "crictl stop busybox" crictl stop --timeout 0 "$C1"
 check "crictl rm busybox" crictl rm "$C1"
 # pod1 was created long before: its pause is ready, SIGTERM it
 check_sandbox_term_exit0 pod1 "$SB1"
-check "crictl stopp pod1" crictl stopp "$SB1"
+check "crictl stopp pod1" stop_pod "$SB1"
 check "crictl rmp pod1" crictl rmp "$SB1"
 
 # what kubelet's image garbage collection does to an unused image
@@ -152,7 +152,7 @@ PAUSE_PID="$(crictl inspectp -o json "$SB2" | jq -r .info.pid)"
 expect_eq "pod2's sandbox process is /pause" /pause "$(tr '\0' ' ' </proc/"$PAUSE_PID"/cmdline | sed 's/ $//')"
 expect_match "pod2's pause runs as uid 65535" $'Uid:\t65535\t65535\t65535\t65535' "$(grep Uid: /proc/"$PAUSE_PID"/status)"
 check_sandbox_term_exit0 pod2 "$SB2"
-check "crictl stopp pod2" crictl stopp "$SB2"
+check "crictl stopp pod2" stop_pod "$SB2"
 check "crictl rmp pod2" crictl rmp "$SB2"
 
 # ---- pull and re-pull: pause.ts and the C pause, same registry, same containerd -------------
