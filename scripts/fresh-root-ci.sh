@@ -40,105 +40,15 @@ log() { printf 'fresh-root: %s\n' "$*" >&2; }
 [[ $(id -u) == 0 ]] || { log "run as root"; exit 1; }
 bash "$repo/scripts/require-commands.sh" fresh-root debootstrap git unshare flock mount pivot_root comm tee cp >&2
 
-# The Debian mirrors this machine's apt uses: "URI SUITE" lines.
-host_sources() {
-  local f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] && sed -nE 's#^deb +(\[[^]]*\] +)?([a-z]+://[^ ]+) +([^ ]+) .*#\2 \3#p' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk '/^URIs:/ {u = $2} /^Suites:/ {for (i = 2; i <= NF; i++) print u, $i} /^$/ {u = ""}' "$f"
-  done
-}
+source "$repo/scripts/lib/root.sh"
 mirror=${FRESH_ROOT_MIRROR:-$(host_sources | awk -v s="$suite" '$2 == s {print $1; exit}')}
-security=$(host_sources | awk -v s="$suite-security" '$2 == s {print $1; exit}')
 mirror=${mirror:-http://deb.debian.org/debian}
-security=${security:-${mirror%/debian}/debian-security}
-
-# apt settings of this machine the root needs to reach the same mirrors:
-# proxies, and the date checks (a mirror snapshot's Release files expire).
-apt_settings() {
-  apt-config dump | grep -E '^Acquire::(https?::Proxy|ftp::Proxy|Check-Valid-Until|Check-Date)' || true
-}
-
-# in_root ROOT COMMAND...: COMMAND with ROOT as / of new mount and PID
-# namespaces (see the top of this file), environment cleared, stdin /dev/null.
-# The command as the array root_cmd (a background job's $! is then unshare's).
-in_root() {
-  root_command "$@"
-  "${root_cmd[@]}"
-}
-root_command() {
-  local root=$1
-  shift
-  root_cmd=(unshare --mount --propagation private --pid --fork --kill-child -- bash -euo pipefail -c '
-    root=$1 shared=$2
-    shift 2
-    mount --bind "$root" "$root"
-    mount -t proc proc "$root/proc"
-    mount --rbind /sys "$root/sys"
-    mount --rbind /dev "$root/dev"
-    mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"
-    mount -t tmpfs -o mode=755,nosuid,nodev run "$root/run"
-    if [[ -n $shared ]]; then
-      mkdir -p "$root/work/shared"
-      mount --bind "$shared" "$root/work/shared"
-      mount -o remount,bind,ro "$root/work/shared"
-    fi
-    cd "$root"
-    mkdir -p .host
-    pivot_root . .host
-    cd /
-    umount -l /.host
-    rmdir /.host
-    exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      HOME=/root LANG=C.UTF-8 TERM=dumb "$@" </dev/null'
-    bash "$root" "${FRESH_ROOT_SHARED:-}" "${root_env[@]}" "$@")
-}
-
-# This machine's network settings, so that apt and npm reach their registries
-# from the root as they do from here: name resolution, apt's proxy and date
-# settings, locally added CA certificates (a TLS-inspecting egress proxy),
-# npm's global config, and the proxy and CA variables of the environment.
-root_env=()
-host_network() {
-  local root=$1 name
-  root_env=()
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-  cp /etc/hosts "$root/etc/hosts"
-  apt_settings >"$root/etc/apt/apt.conf.d/90host-network"
-  if [[ -d /usr/local/share/ca-certificates ]]; then
-    cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
-    [[ ! -x $root/usr/sbin/update-ca-certificates ]] || in_root "$root" update-ca-certificates >/dev/null 2>&1
-  fi
-  [[ -f /etc/npmrc ]] && cp /etc/npmrc "$root/etc/npmrc"
-  for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS \
-    SSL_CERT_FILE SSL_CERT_DIR npm_config_registry NPM_CONFIG_REGISTRY; do
-    [[ -n ${!name:-} ]] && root_env+=("$name=${!name}")
-  done
-  return 0
-}
 
 build_base() {
   local tmp=$base.tmp
   log "building the base root in $base: debootstrap --variant=minbase $suite $mirror"
   rm -rf --one-file-system "$tmp"
-  debootstrap --variant=minbase "$suite" "$tmp" "$mirror" >&2
-  rm -f "$tmp"/etc/apt/sources.list
-  cat >"$tmp/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $mirror
-Suites: $suite $suite-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: $security
-Suites: $suite-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+  ROOT_MIRROR=$mirror debootstrap_root "$suite" "$tmp"
   host_network "$tmp"
   in_root "$tmp" bash -c 'export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm gcc && apt-get clean' >&2
@@ -180,7 +90,7 @@ git -C "$run/root/work/pause.ts" checkout -q --detach "$revision"
 if [[ -z ${FRESH_ROOT_SHARED+x} && -d $repo/../shared ]]; then
   FRESH_ROOT_SHARED=$(cd "$repo/../shared" && pwd)
 fi
-export FRESH_ROOT_SHARED=${FRESH_ROOT_SHARED:-}
+export ROOT_BINDS="${FRESH_ROOT_SHARED:+$FRESH_ROOT_SHARED:/work/shared:ro}"
 
 log "$suite root: $(grep -c . "$base.packages") packages; node $(in_root "$run/root" node -v), npm $(in_root "$run/root" npm -v)"
 log "revision $revision: CI=true bash .ci/run (log: $out)"

@@ -15,7 +15,11 @@
 CNI_BIN=/usr/lib/cni
 
 # containerd_start DIR SANDBOX_IMAGE [CONFIG_PATH [REGISTRY_TOML]]
-# Sets SOCK, CTR (ctr argv for the k8s.io namespace), CONTAINERD_PID, SNAPSHOTTER.
+# Sets SOCK, CTR (ctr argv for the k8s.io namespace), CONTAINERD_PID, SNAPSHOTTER,
+# CONTAINERD_VERSION. containerd 1.x gets a version 2 config (SANDBOX_IMAGE as
+# sandbox_image, REGISTRY_TOML in its registry table), 2.x a version 3 one
+# (SANDBOX_IMAGE as the pinned sandbox image; 2.x pulls through its transfer
+# service, which takes registry settings from CONFIG_PATH's hosts.toml only).
 containerd_start() {
   local dir=$1 sandbox_image=$2 config_path=${3:-} registry_toml=${4:-} p
   for p in bridge host-local loopback; do
@@ -39,46 +43,13 @@ containerd_start() {
   rm -rf "$dir/ovl"
 
   mkdir -p "$dir/cni" "$dir/logs"
-  cat >"$dir/config.toml" <<EOF
-version = 2
-root = "$dir/root"
-state = "$dir/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = ""
-  level = "info"
-[metrics]
-  address = ""
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$sandbox_image"
-  restrict_oom_score_adj = true
-  netns_mounts_under_state_dir = true
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  enable_selinux = false
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "$SNAPSHOTTER"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        BinaryName = "runc"
-        Root = "$dir/runc"
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$CNI_BIN"
-    conf_dir = "$dir/cni"
-    max_conf_num = 1
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$config_path"
-$registry_toml
-EOF
+  CONTAINERD_VERSION="$(containerd --version | awk '{print $3}')"
+  CONTAINERD_VERSION=${CONTAINERD_VERSION#v}
+  if [[ ${CONTAINERD_VERSION%%.*} -ge 2 ]]; then
+    containerd_config_v3 "$sandbox_image" "$config_path" >"$dir/config.toml"
+  else
+    containerd_config_v2 "$sandbox_image" "$config_path" "$registry_toml" >"$dir/config.toml"
+  fi
   # a bridge without gateway, masquerade or iptables: pods get an address on an
   # isolated L2 segment of their own, nothing is routed anywhere
   cat >"$dir/cni/10-pause-e2e.conflist" <<EOF
@@ -108,9 +79,100 @@ EOF
   CONTAINERD_PID=$!
   on_exit "stop_pid $CONTAINERD_PID containerd"
   on_exit '[[ $E2E_FAIL == 0 ]] || containerd_dump_log'
-  check "containerd $(containerd --version | awk '{print $3}') starts (snapshotter $SNAPSHOTTER)" \
+  check "containerd $CONTAINERD_VERSION starts (snapshotter $SNAPSHOTTER, config version $(sed -n 's/^version = //p' "$dir/config.toml"))" \
     wait_for 30 "containerd socket" containerd_up
   on_exit containerd_remove_all_pods
+}
+
+# the settings version 2 (containerd 1.x) and version 3 (2.x) configs share
+containerd_config_common() {
+  cat <<EOF
+root = "$CONTAINERD_DIR/root"
+state = "$CONTAINERD_DIR/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "$SOCK"
+[ttrpc]
+  address = "$SOCK.ttrpc"
+[debug]
+  address = ""
+  level = "info"
+[metrics]
+  address = ""
+EOF
+}
+
+# containerd_config_v2 SANDBOX_IMAGE CONFIG_PATH REGISTRY_TOML
+containerd_config_v2() {
+  local cri='plugins."io.containerd.grpc.v1.cri"'
+  echo "version = 2"
+  containerd_config_common
+  cat <<EOF
+[$cri]
+  sandbox_image = "$1"
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  [$cri.containerd]
+    snapshotter = "$SNAPSHOTTER"
+    default_runtime_name = "runc"
+    [$cri.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [$cri.containerd.runtimes.runc.options]
+        BinaryName = "runc"
+        Root = "$CONTAINERD_DIR/runc"
+        SystemdCgroup = false
+  [$cri.cni]
+    bin_dir = "$CNI_BIN"
+    conf_dir = "$CONTAINERD_DIR/cni"
+    max_conf_num = 1
+  [$cri.registry]
+    config_path = "$2"
+$3
+EOF
+}
+
+# containerd_config_v3 SANDBOX_IMAGE CONFIG_PATH: containerd 2.x, laid out as
+# its docs/cri/config.md shows (images, runtime and the CRI server apart)
+containerd_config_v3() {
+  local images="plugins.'io.containerd.cri.v1.images'" runtime="plugins.'io.containerd.cri.v1.runtime'"
+  echo "version = 3"
+  containerd_config_common
+  cat <<EOF
+[$images]
+  snapshotter = "$SNAPSHOTTER"
+  [$images.pinned_images]
+    sandbox = "$1"
+  [$images.registry]
+    config_path = "$2"
+[$runtime]
+  enable_selinux = false
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  [$runtime.containerd]
+    default_runtime_name = "runc"
+    [$runtime.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [$runtime.containerd.runtimes.runc.options]
+        BinaryName = "runc"
+        Root = "$CONTAINERD_DIR/runc"
+        SystemdCgroup = false
+  [$runtime.cni]
+    bin_dirs = ["$CNI_BIN"]
+    conf_dir = "$CONTAINERD_DIR/cni"
+    max_conf_num = 1
+[plugins.'io.containerd.grpc.v1.cri']
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+[plugins.'io.containerd.transfer.v1.local']
+  [[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+    platform = "linux/$(host_arch)"
+    snapshotter = "$SNAPSHOTTER"
+EOF
 }
 
 containerd_up() { kill -0 "$CONTAINERD_PID" && ctr --address "$SOCK" version; }

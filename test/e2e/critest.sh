@@ -31,7 +31,7 @@ SKIPS=(
 )
 
 resolve_pause_image
-bash "$REPO_ROOT/scripts/cri-tools.sh" | sed 's/^/# /' || die "scripts/cri-tools.sh builds crictl and critest"
+resolve_cri_tools
 make_tmp T
 SEED="${CRITEST_SEED:-$((RANDOM * 32768 + RANDOM))}"
 

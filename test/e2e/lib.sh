@@ -9,12 +9,21 @@ REPO_ROOT="$(cd "$E2E_DIR/../.." && pwd)"
 export DEBIAN_FRONTEND=noninteractive
 # the tiers run as root with a sane PATH whatever the caller had
 # (/usr/local/bin/docker is a CLI without the legacy builder: use /usr/bin/docker)
-export PATH="/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin"
+# E2E_RUNTIMES (run.sh's TIER@VARIANT): the runtimes a tier runs on instead of
+# the generation's packages, "name-version" folders with a bin/ of their own
+# (scripts/debian13-root.sh puts them at /opt/NAME-VERSION), ahead on PATH.
+_e2e_prefix=""
+for _r in ${E2E_RUNTIMES//+/ }; do _e2e_prefix+="${E2E_RUNTIMES_DIR:-/opt}/$_r/bin:"; done
+export PATH="${_e2e_prefix}/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin"
+unset _e2e_prefix _r
 DOCKER_BIN="${DOCKER_BIN:-/usr/bin/docker}"
+# the generation of runtimes the tier runs on: debian12 (this machine's
+# packages) or debian13 (scripts/debian13-root.sh)
+E2E_GENERATION="${E2E_GENERATION:-debian12}"
 
 E2E_PASS=0
 E2E_FAIL=0
-E2E_TIER="${E2E_TIER:-$(basename "$0" .sh)}"
+E2E_TIER="${E2E_TIER:-$(basename "$0" .sh)}${E2E_RUNTIMES:+@$E2E_RUNTIMES}"
 
 log() { printf '# [%s] %s\n' "$E2E_TIER" "$*"; }
 die() { printf 'not ok - %s\n' "$*"; log "aborting"; exit 1; }
@@ -161,6 +170,19 @@ expect_runtime_env() {
   [[ -n $want ]] || fail "$label: the image config has an Env"
   got="$(tr '\0' '\n' <"/proc/$pid/environ" | grep -Fx -f <(printf '%s\n' "$want") | sort)"
   expect_eq "$label: pause's environment has the image's Env ($(printf '%s ' $want))" "$want" "$got"
+}
+
+# resolve_cri_tools: crictl and critest. $CRI_TOOLS_BIN when set (the debian13
+# root's cri-tools 1.36), else build/bin/, built by scripts/cri-tools.sh when
+# missing or built from another archive.
+resolve_cri_tools() {
+  if [[ -n ${CRI_TOOLS_BIN:-} ]]; then
+    [[ -x $CRI_TOOLS_BIN/crictl && -x $CRI_TOOLS_BIN/critest ]] || die "crictl and critest in CRI_TOOLS_BIN=$CRI_TOOLS_BIN"
+  else
+    bash "$REPO_ROOT/scripts/cri-tools.sh" | sed 's/^/# /' >&3 || die "scripts/cri-tools.sh builds crictl and critest"
+  fi
+  CRICTL="${CRI_TOOLS_BIN:-$REPO_ROOT/build/bin}/crictl"
+  CRITEST="${CRI_TOOLS_BIN:-$REPO_ROOT/build/bin}/critest"
 }
 
 # need_cmds CMD...: run scripts/e2e-deps.sh (apt-get, idempotent) when one is missing
